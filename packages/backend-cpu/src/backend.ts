@@ -1,0 +1,144 @@
+import { allocHost, BackendError, type DType, type HostArray, itemSize } from '@nibble/core';
+import type { Backend, BackendFactory, BufferId, Capability, KernelCall, KernelOp, TensorView } from '@nibble/core/spi';
+import { ELEMENTWISE_OPS, runElementwise } from './kernels/elementwise.ts';
+import { runGather, runScatterAdd } from './kernels/indexing.ts';
+import { runMatmul } from './kernels/matmul.ts';
+import { runConcat, runPad } from './kernels/movement.ts';
+import { runFakeQuant, runRandomBits } from './kernels/quant.ts';
+import { runArgmax, runReduce } from './kernels/reduce.ts';
+
+interface Slot {
+  data: HostArray;
+  refs: number;
+  bytes: number;
+}
+
+/** Options of the TypeScript CPU backend. */
+export interface CpuBackendOptions {
+  /**
+   * Storage of float32 tensors: `float32` (default) or `float64` — a reference mode for gradient checks, where every
+   * op computes and stores in double precision.
+   */
+  precision?: 'float32' | 'float64';
+  /** Registered name (default `cpu`, or `cpu64` in float64 mode). */
+  name?: string;
+}
+
+const CAPABILITIES: readonly Capability[] = ['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant'];
+
+/** The TypeScript CPU backend: reference kernels that run in Node and in browsers. */
+export class CpuBackend implements Backend {
+  readonly name: string;
+  readonly capabilities: ReadonlySet<Capability> = new Set(CAPABILITIES);
+  private readonly slots = new Map<number, Slot>();
+  private nextId = 1;
+  private liveBytes = 0;
+  private readonly f64: boolean;
+  private readonly round32: (x: number) => number;
+
+  constructor(options: CpuBackendOptions = {}) {
+    this.f64 = options.precision === 'float64';
+    this.name = options.name ?? (this.f64 ? 'cpu64' : 'cpu');
+    this.round32 = this.f64 ? (x) => x : Math.fround;
+  }
+
+  alloc(dtype: DType, numel: number): BufferId {
+    if (!Number.isSafeInteger(numel) || numel < 0) throw new BackendError(`cpu.alloc: element count ${numel}; expected a non-negative integer`);
+    const data = dtype === 'float32' && this.f64 ? new Float64Array(numel) : allocHost(dtype, numel);
+    const id = this.nextId++ as BufferId;
+    const bytes = numel * itemSize(dtype);
+    this.slots.set(id, { data, refs: 1, bytes });
+    this.liveBytes += bytes;
+    return id;
+  }
+
+  incRef(buffer: BufferId): void {
+    this.slot(buffer).refs++;
+  }
+
+  decRef(buffer: BufferId): void {
+    const s = this.slot(buffer);
+    if (--s.refs === 0) {
+      this.slots.delete(buffer);
+      this.liveBytes -= s.bytes;
+    }
+  }
+
+  write(buffer: BufferId, data: HostArray, offset = 0): void {
+    const s = this.slot(buffer);
+    if (offset + data.length > s.data.length) {
+      throw new BackendError(`cpu.write: ${data.length} values at offset ${offset} overflow a buffer of ${s.data.length}`);
+    }
+    s.data.set(data as never, offset);
+  }
+
+  read(buffer: BufferId): Promise<HostArray> {
+    return Promise.resolve(this.readSync(buffer));
+  }
+
+  readSync(buffer: BufferId): HostArray {
+    return this.slot(buffer).data.slice();
+  }
+
+  run(call: KernelCall<KernelOp>): void {
+    const lookup = (v: TensorView): HostArray => this.slot(v.buffer).data;
+    const op = call.op;
+    if (ELEMENTWISE_OPS.has(op)) return runElementwise(call, lookup);
+    switch (op) {
+      case 'sum': case 'max': return runReduce(call as KernelCall<'sum' | 'max'>, lookup);
+      case 'argmax': return runArgmax(call as KernelCall<'argmax'>, lookup);
+      case 'pad': return runPad(call as KernelCall<'pad'>, lookup);
+      case 'concat': return runConcat(call as KernelCall<'concat'>, lookup);
+      case 'matmul': return runMatmul(call as KernelCall<'matmul'>, lookup);
+      case 'gather': return runGather(call as KernelCall<'gather'>, lookup);
+      case 'scatterAdd': return runScatterAdd(call as KernelCall<'scatterAdd'>, lookup);
+      case 'fakeQuant': return runFakeQuant(call as KernelCall<'fakeQuant'>, lookup, this.round32);
+      case 'randomBits': return runRandomBits(call as KernelCall<'randomBits'>, lookup);
+      default: throw new BackendError(`cpu: no kernel for op '${op}'`);
+    }
+  }
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  memory(): { buffers: number; bytes: number } {
+    return { buffers: this.slots.size, bytes: this.liveBytes };
+  }
+
+  [Symbol.dispose](): void {
+    this.slots.clear();
+    this.liveBytes = 0;
+  }
+
+  private slot(buffer: BufferId): Slot {
+    const s = this.slots.get(buffer);
+    if (!s) throw new BackendError(`cpu: buffer ${buffer} does not exist (freed already?)`);
+    return s;
+  }
+}
+
+/**
+ * The CPU backend factory: register it with a runtime.
+ *
+ * @example
+ * ```ts
+ * import { defaultRuntime, tensor } from '@nibble/core';
+ * import { cpu } from '@nibble/backend-cpu';
+ * defaultRuntime.register(cpu);
+ * console.log(tensor([1, 2, 3]).add(1).dataSync()); // Float32Array [2, 3, 4]
+ * ```
+ */
+export const cpu: BackendFactory = cpuFactory();
+
+/** A CPU backend factory with options (e.g. the float64 reference backend used by gradient checks). */
+export function cpuFactory(options: CpuBackendOptions = {}): BackendFactory {
+  const name = options.name ?? (options.precision === 'float64' ? 'cpu64' : 'cpu');
+  return {
+    name,
+    priority: options.precision === 'float64' ? 0 : 10,
+    isAvailable: () => Promise.resolve({ ok: true }),
+    create: () => Promise.resolve(new CpuBackend(options)),
+    createSync: () => new CpuBackend(options),
+  };
+}

@@ -1,0 +1,1 @@
+export { CpuBackend, type CpuBackendOptions, cpu, cpuFactory } from './backend.ts';

@@ -1,0 +1,54 @@
+import type { TensorView } from '@nibble/core/spi';
+
+/** Strides of `view` aligned to `outShape` under broadcasting (0 on broadcast axes). */
+export function broadcastStrides(view: TensorView, outShape: readonly number[]): number[] {
+  const lead = outShape.length - view.shape.length;
+  return outShape.map((d, i) => {
+    if (i < lead) return 0;
+    const src = view.shape[i - lead]!;
+    return src === 1 && d !== 1 ? 0 : view.strides[i - lead]!;
+  });
+}
+
+/** True when `view` is row-major contiguous with exactly the shape `shape`. */
+export function isDense(view: TensorView, shape: readonly number[]): boolean {
+  if (view.shape.length !== shape.length) return false;
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (view.shape[i] !== shape[i]) return false;
+    if (shape[i] !== 1 && view.strides[i] !== expected) return false;
+    expected *= shape[i]!;
+  }
+  return true;
+}
+
+/**
+ * Calls `visit(outIndex, offsets)` for every element of `shape` in row-major order, where `offsets[j]` is the element
+ * offset into input j (given its aligned strides and base offset). The odometer updates offsets incrementally.
+ */
+export function forEachStrided(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  bases: readonly number[],
+  visit: (outIndex: number, offsets: Int32Array | Float64Array) => void,
+): void {
+  const rank = shape.length;
+  const n = shape.reduce((a, d) => a * d, 1);
+  if (n === 0) return;
+  const k = strides.length;
+  const offsets = new Float64Array(k);
+  for (let j = 0; j < k; j++) offsets[j] = bases[j]!;
+  const counter = new Array<number>(rank).fill(0);
+  for (let i = 0; i < n; i++) {
+    visit(i, offsets);
+    for (let ax = rank - 1; ax >= 0; ax--) {
+      counter[ax]!++;
+      if (counter[ax]! < shape[ax]!) {
+        for (let j = 0; j < k; j++) offsets[j]! += strides[j]![ax]!;
+        break;
+      }
+      counter[ax] = 0;
+      for (let j = 0; j < k; j++) offsets[j]! -= strides[j]![ax]! * (shape[ax]! - 1);
+    }
+  }
+}

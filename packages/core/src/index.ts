@@ -1,0 +1,27 @@
+/**
+ * @nibble/core — tensors with strided views, autograd, the backend SPI, counter-based RNG and safetensors I/O.
+ *
+ * @example
+ * ```ts
+ * import { defaultRuntime, tensor, valueAndGrad } from '@nibble/core';
+ * import { cpu } from '@nibble/backend-cpu';
+ * defaultRuntime.register(cpu);
+ * const w = tensor([0.5, -1]);
+ * const { value, grads: [gw] } = valueAndGrad((w) => w.square().sum())(w);
+ * ```
+ */
+export * from './errors.ts';
+export * from './dtype.ts';
+export * from './shape.ts';
+export { Tensor, type NestedArray } from './tensor.ts';
+export { Runtime, createRuntime, defaultRuntime, type MemoryInfo } from './runtime/runtime.ts';
+export { scope, scopeAsync, keep } from './memory/scope.ts';
+export { enableLeakDetector, disableLeakDetector, type LeakReport } from './memory/leaks.ts';
+export { noGrad } from './autograd/tape.ts';
+export { stopGradient } from './autograd/stop.ts';
+export { grad, valueAndGrad, vjp, customVjp, type TensorTree, type ValueAndGrad, type VjpResult } from './autograd/api.ts';
+export { vjpRules, unbroadcast, type VjpRule, type VjpTable, type VjpContext } from './autograd/vjp.ts';
+export * from './ops/index.ts';
+export { bind } from './ops/bind.ts';
+export { philoxWords, philoxUniform } from './rng/stream.ts';
+export type { RngKey, PackedWeights, Capability, KernelOp, GradOp } from './spi/ops.ts';

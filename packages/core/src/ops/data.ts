@@ -1,0 +1,48 @@
+import { type DataArray, type HostArray, toHostArray } from '../dtype.ts';
+import { BackendError } from '../errors.ts';
+import type { Tensor } from '../tensor.ts';
+import { copy } from './movement.ts';
+import { noGrad } from '../autograd/tape.ts';
+
+function contiguousHandle(t: Tensor): { handle: Tensor; owned: boolean } {
+  if (t.isContiguous()) return { handle: t, owned: false };
+  return { handle: noGrad(() => copy(t)), owned: true };
+}
+
+function finish(t: Tensor, raw: HostArray): HostArray {
+  return raw.length === t.size ? raw : raw.subarray(0, t.size);
+}
+
+/** Reads a tensor's elements as stored by the backend (a float64 reference backend returns Float64Array). */
+export async function readHost(t: Tensor): Promise<HostArray> {
+  const { handle, owned } = contiguousHandle(t);
+  try {
+    return finish(t, await handle.backend.read(handle.buffer)).slice();
+  } finally {
+    if (owned) handle.dispose();
+  }
+}
+
+/** Synchronous {@link readHost}. */
+export function readHostSync(t: Tensor): HostArray {
+  if (!t.backend.readSync) {
+    throw new BackendError(`dataSync: backend '${t.backend.name}' cannot read synchronously; use 'await tensor.data()'`);
+  }
+  const { handle, owned } = contiguousHandle(t);
+  try {
+    return finish(t, handle.backend.readSync!(handle.buffer)).slice();
+  } finally {
+    if (owned) handle.dispose();
+  }
+}
+
+/** Elements in the tensor's own dtype. */
+export async function readData(t: Tensor): Promise<DataArray> {
+  return toHostArray(t.dtype, await readHost(t));
+}
+
+/** Synchronous {@link readData}. */
+export function readDataSync(t: Tensor): DataArray {
+  const raw = readHostSync(t);
+  return raw.constructor === toHostArray(t.dtype, []).constructor ? (raw as DataArray) : toHostArray(t.dtype, raw);
+}

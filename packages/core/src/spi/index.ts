@@ -1,0 +1,2 @@
+export type * from './ops.ts';
+export type * from './backend.ts';

@@ -1,0 +1,123 @@
+import type { DType } from '../dtype.ts';
+
+/**
+ * The closed set of primitive kernels every backend implements. Movement ops (reshape, permute, slice, expand) are
+ * views handled by core and never reach a backend; they are still primitives for autograd (see {@link GradOp}).
+ */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'erf' | 'sin' | 'cos' | 'floor' | 'round' | 'not';
+/** Elementwise binary arithmetic; both inputs share the output's dtype. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+/** Elementwise comparisons; the output dtype is bool. */
+export type CompareOp = 'lt' | 'le' | 'eq' | 'ne';
+/** Reductions over a list of axes; the output keeps the reduced axes with size 1. */
+export type ReduceOp = 'sum' | 'max';
+
+/** Kernels a backend must implement. */
+export type PrimitiveOp = UnaryOp | BinaryOp | CompareOp | ReduceOp | 'where' | 'cast' | 'argmax' | 'copy' | 'pad' | 'concat';
+
+/**
+ * Optional fast paths. Core has a reference lowering for each, built from primitives, used when a backend does not
+ * list the capability in `Backend.capabilities`.
+ */
+export type Capability = 'matmul' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul';
+
+/** Everything a backend can be asked to run. */
+export type KernelOp = PrimitiveOp | Capability;
+
+/** View ops handled by core without running a kernel. */
+export type ViewOp = 'reshape' | 'permute' | 'slice' | 'expand';
+
+/** Every op autograd knows: kernels, capabilities and views. The VJP table is a mapped type over this union. */
+export type GradOp = KernelOp | ViewOp;
+
+/** Key of the counter-based random stream: the same key gives the same numbers on every backend. */
+export interface RngKey {
+  /** Seed, an integer in [0, 2^53). */
+  readonly seed: number;
+  /** Stream id, an unsigned 32-bit integer (e.g. a parameter id). */
+  readonly stream: number;
+  /** Offset in Philox blocks (4 words each) where this draw starts, an integer in [0, 2^53). */
+  readonly counter: number;
+}
+
+/**
+ * Low-bit weights in a layout every backend understands (see `packedMatmul`). Codes are packed little-endian along K,
+ * the low bits first; `scales` hold one value per (row, group); `zeroPoints` are optional (symmetric when absent).
+ */
+export type PackedWeights =
+  | {
+      readonly kind: 'int';
+      /** Bits per code: 1, 2, 4 or 8. */
+      readonly bits: 1 | 2 | 4 | 8;
+      /** Logical weight shape [N, K] (output rows, input columns). */
+      readonly shape: readonly [number, number];
+      /** Inputs per scale group along K (K for per-row scales). */
+      readonly groupSize: number;
+      /** Codes are signed two's-complement (true) or unsigned with zero-points (false). */
+      readonly signed: boolean;
+    }
+  | {
+      readonly kind: 'pq';
+      /** Logical weight shape [N, K]. */
+      readonly shape: readonly [number, number];
+      /** Sub-vector length along K. */
+      readonly blockSize: number;
+      /** Number of centroids (≤ 256, one uint8 code each). */
+      readonly centroids: number;
+    };
+
+/** Parameters of each kernel op. */
+export interface KernelParams {
+  neg: object; abs: object; sign: object; exp: object; log: object; sqrt: object; tanh: object; sigmoid: object;
+  erf: object; sin: object; cos: object; floor: object; round: object; not: object;
+  add: object; sub: object; mul: object; div: object; pow: object; maximum: object; minimum: object;
+  lt: object; le: object; eq: object; ne: object;
+  sum: { readonly axes: readonly number[] };
+  max: { readonly axes: readonly number[] };
+  argmax: { readonly axis: number };
+  where: object;
+  cast: { readonly dtype: DType };
+  copy: object;
+  /** One `[before, after]` pair per axis, all ≥ 0; new cells hold `value`. */
+  pad: { readonly pads: readonly (readonly [number, number])[]; readonly value: number };
+  concat: { readonly axis: number };
+  /** `a[..., M, K] · b[..., K, N]` with broadcast batch axes; transposes arrive as strided views. */
+  matmul: object;
+  /** `tf.gather`: out = x.shape[:axis] + indices.shape + x.shape[axis+1:]. Inputs: x, indices (int32). */
+  gather: { readonly axis: number };
+  /** Inverse of gather: inputs indices (int32), updates; output has `size` along `axis`, zeros elsewhere summed into. */
+  scatterAdd: { readonly axis: number; readonly size: number; readonly shape: readonly number[] };
+  /** Philox-4x32-10 words (`int32` output holding the uint32 bits) or uniforms in [0,1) (`float32`). */
+  randomBits: { readonly key: RngKey; readonly shape: readonly number[]; readonly as: 'bits' | 'uniform' };
+  /**
+   * `(clamp(roundHalfEven(x / s) + z, qmin, qmax) − z) · s`. Inputs: x, scale, zeroPoint (float32, holding
+   * integers); scale and zeroPoint have one element, or one per index of `axis`.
+   */
+  fakeQuant: { readonly qmin: number; readonly qmax: number; readonly axis: number | null };
+  /**
+   * `x[..., K] · Wᵀ` with W packed. Inputs: x (float32), codes (uint8), scales (float32 [N, K/groupSize]) or the PQ
+   * codebook (float32 [centroids, blockSize]); codes are uint8 [N, ceil(K·bits/8)] (int) or [N, K/blockSize] (PQ), and for unsigned int codes zeroPoints (float32 like scales).
+   */
+  packedMatmul: { readonly weights: PackedWeights };
+}
+
+/** A strided view of a backend buffer, as a kernel receives it. Strides and offset count elements. */
+export interface TensorView<B = BufferId> {
+  readonly buffer: B;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** Opaque handle of a backend buffer. */
+export type BufferId = number & { readonly __brand: 'BufferId' };
+
+/** One kernel invocation. Outputs are freshly allocated, contiguous, offset 0. */
+export interface KernelCall<O extends KernelOp = KernelOp> {
+  readonly op: O;
+  readonly inputs: readonly TensorView[];
+  readonly outputs: readonly TensorView[];
+  readonly params: KernelParams[O];
+}
