@@ -25,3 +25,14 @@ export * from './ops/index.ts';
 export { bind } from './ops/bind.ts';
 export { philoxWords, philoxUniform } from './rng/stream.ts';
 export type { RngKey, PackedWeights, Capability, KernelOp, GradOp } from './spi/ops.ts';
+export {
+  encodeSafetensors, decodeSafetensors, decodeSafetensorsHeader, safetensorsTypedArray, SAFETENSORS_DTYPES,
+  type SafetensorsDType, type SafetensorsEntry, type SafetensorsEntries, type SafetensorsTensor, type DecodedSafetensors,
+} from './io/safetensors.ts';
+export { SafetensorsError } from './io/errors.ts';
+export { RngError, philox4x32, bitsToUniform } from './rng/philox.ts';
+/**
+ * Host-side draws from the same Philox streams (typed arrays, no tensors): for data shuffling and initialization on
+ * the host. The tensor ops (`randomUniform`, `randomNormal`, ...) define the per-backend layouts.
+ */
+export * as hostRandom from './rng/distributions.ts';

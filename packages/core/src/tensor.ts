@@ -102,6 +102,12 @@ export class Tensor implements Disposable {
     return ops.readHost(this);
   }
 
+  /** Synchronous {@link hostValues}; only on backends that can read synchronously. */
+  hostValuesSync(): HostArray {
+    this.assertLive('hostValuesSync');
+    return ops.readHostSync(this);
+  }
+
   /** The single element of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new ValueError(`item: tensor has ${this.size} elements (shape [${this.shape.join(',')}]); expected exactly 1`);

@@ -196,6 +196,7 @@ function bytesOf(name: string, entry: SafetensorsEntry): Uint8Array {
   }
   if (data instanceof Uint8Array) return data;
   const kind = data.constructor.name;
+  if (kind === 'Uint8Array') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength); // another realm's
   const allowed = TYPED_ARRAY_DTYPES.get(kind);
   if (allowed === undefined || !allowed.includes(dtype)) {
     throw new SafetensorsError(
@@ -380,43 +381,69 @@ function parseMetadata(value: unknown): Record<string, string> {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** One tensor's place in a file, from its header. Offsets are relative to the data region. */
+export interface SafetensorsTensorInfo {
+  readonly dtype: SafetensorsDType;
+  readonly shape: readonly number[];
+  readonly dataOffsets: readonly [begin: number, end: number];
+}
+
+/** A validated header: where the data region starts, each tensor's place in it (in data order), the metadata. */
+export interface SafetensorsHeader {
+  /** Byte offset of the data region in the file: 8 + the header's length. */
+  readonly dataStart: number;
+  readonly tensors: Map<string, SafetensorsTensorInfo>;
+  readonly metadata: Record<string, string>;
+}
+
+/** Reads the 8-byte little-endian u64 header length (exact below 2^53; anything that large fails the limit). */
+function headerLengthOf(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
+  return view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
+}
+
 /**
- * Decodes a safetensors file. Every check runs on the header and the file size before any tensor view is made: length
- * prefix present and within the file and the 100 MB limit, header valid UTF-8 JSON object starting with `{`, every
- * dtype known, every shape a list of non-negative safe integers, every `data_offsets` pair matching numel × itemsize,
- * tensors covering the data region exactly (no gap, overlap, truncation or trailing bytes), metadata values strings.
- * Unknown fields inside a tensor entry are ignored, as the reference reader does.
+ * Validates a safetensors header against the file size without touching the data region, so a reader can check a
+ * file (e.g. from disk or an HTTP range request) before loading its tensors. Checks: length prefix present, within
+ * the file and the 100 MB limit; header valid UTF-8 JSON object starting with `{`; every dtype known; every shape a
+ * list of non-negative safe integers; every `data_offsets` pair matching numel × itemsize; tensors covering the data
+ * region exactly (no gap, overlap, truncation or trailing bytes); metadata values strings. Unknown fields inside a
+ * tensor entry are ignored, and `"__metadata__": null` means no metadata, as in the reference reader.
  *
- * @param bytes - the whole file. The returned tensors' `data` are views into it (no copy).
- * @returns tensors in data order, and metadata (empty object when absent).
- * @throws {@link SafetensorsError} for any malformed input (and never another error type).
+ * @param prefix - the start of the file: at least its first `8 + N` bytes (N = header length), or the whole file.
+ * @param fileLength - the size of the whole file in bytes (defaults to `prefix.length`).
+ * @throws {@link SafetensorsError} for any malformed header (and never another error type).
  *
  * @example
- * const { tensors, metadata } = decodeSafetensors(bytes);
- * const w = tensors.get('layer.weight'); // { dtype: 'F32', shape: [2, 2], data: Uint8Array(16) }
+ * const header = decodeSafetensorsHeader(firstBytes, fileSize);
+ * header.tensors.get('w')?.dataOffsets // [0, 16]
  */
-export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new SafetensorsError(`decodeSafetensors: expected a Uint8Array, got ${describeValue(bytes)}`);
+export function decodeSafetensorsHeader(prefix: Uint8Array, fileLength: number = prefix.length): SafetensorsHeader {
+  if (!(prefix instanceof Uint8Array)) {
+    throw new SafetensorsError(`decodeSafetensorsHeader: expected a Uint8Array, got ${describeValue(prefix)}`);
   }
-  if (bytes.length < 8) {
-    throw new SafetensorsError(`safetensors: file is ${bytes.length} bytes, shorter than the 8-byte header length`);
+  if (fileLength < 8 || prefix.length < 8) {
+    throw new SafetensorsError(`safetensors: file is ${fileLength} bytes, shorter than the 8-byte header length`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
-  const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32; // exact below 2^53; larger fails below
+  const headerLength = headerLengthOf(prefix);
   if (headerLength > SAFETENSORS_MAX_HEADER_BYTES) {
     throw new SafetensorsError(
       `safetensors: header length is ${headerLength} bytes, over the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`,
     );
   }
-  if (8 + headerLength > bytes.length) {
+  if (8 + headerLength > fileLength) {
     throw new SafetensorsError(
-      `safetensors: header length ${headerLength} needs ${8 + headerLength} bytes but the file has ${bytes.length}`,
+      `safetensors: header length ${headerLength} needs ${8 + headerLength} bytes but the file has ${fileLength}`,
+    );
+  }
+  if (8 + headerLength > prefix.length) {
+    throw new SafetensorsError(
+      `decodeSafetensorsHeader: got the first ${prefix.length} bytes of the file, need ${8 + headerLength} to read the header`,
     );
   }
   let text: string;
   try {
-    text = strictUtf8.decode(bytes.subarray(8, 8 + headerLength));
+    text = strictUtf8.decode(prefix.subarray(8, 8 + headerLength));
   } catch {
     throw new SafetensorsError(`safetensors: header (${headerLength} bytes) is not valid UTF-8`);
   }
@@ -441,7 +468,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   }
 
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  const dataLength = bytes.length - 8 - headerLength;
+  const dataLength = fileLength - 8 - headerLength;
   let covered = 0;
   let previous: HeaderEntry | undefined;
   for (const e of entries) {
@@ -470,13 +497,34 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
       `safetensors: the file has ${dataLength} bytes of data after the header but the tensors cover only ${covered}`,
     );
   }
+  const tensors = new Map<string, SafetensorsTensorInfo>();
+  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, dataOffsets: [e.begin, e.end] });
+  return { dataStart: 8 + headerLength, tensors, metadata };
+}
 
-  const base = 8 + headerLength;
-  const tensors = new Map<string, SafetensorsTensor>();
-  for (const e of entries) {
-    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: bytes.subarray(base + e.begin, base + e.end) });
+/**
+ * Decodes a safetensors file. The whole header is validated against the file size (see
+ * {@link decodeSafetensorsHeader}) before a single tensor view is made.
+ *
+ * @param bytes - the whole file. The returned tensors' `data` are views into it (no copy).
+ * @returns tensors in data order, and metadata (an empty object when the file has none).
+ * @throws {@link SafetensorsError} for any malformed input (and never another error type).
+ *
+ * @example
+ * const { tensors, metadata } = decodeSafetensors(bytes);
+ * const w = tensors.get('layer.weight'); // { dtype: 'F32', shape: [2, 2], data: Uint8Array(16) }
+ */
+export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SafetensorsError(`decodeSafetensors: expected a Uint8Array, got ${describeValue(bytes)}`);
   }
-  return { tensors, metadata };
+  const header = decodeSafetensorsHeader(bytes, bytes.length);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const [name, { dtype, shape, dataOffsets }] of header.tensors) {
+    const data = bytes.subarray(header.dataStart + dataOffsets[0], header.dataStart + dataOffsets[1]);
+    tensors.set(name, { dtype, shape, data });
+  }
+  return { tensors, metadata: header.metadata };
 }
 
 /** Host array type returned by {@link safetensorsTypedArray} for each dtype. */

@@ -39,23 +39,17 @@ const TWO_POW_32 = 0x1_0000_0000;
 /**
  * High 32 bits of the 64-bit product of two uint32 values.
  *
- * JavaScript numbers hold 53 bits, so `a * b` (up to 64 bits) would be rounded. The factors are split into 16-bit
- * halves; every partial product is below 2^32 and every sum below 2^34, hence exact in a double.
+ * JavaScript numbers hold 53 bits, so `a * b` (up to 64 bits) would be rounded. Splitting b into 16-bit halves keeps
+ * every intermediate below 2^49, hence exact in a double:
+ * `a·b = a·b_hi·2^16 + a·b_lo`, so `floor(a·b / 2^32) = floor((a·b_hi + floor(a·b_lo / 2^16)) / 2^16)`.
+ * (WGSL has no 64-bit integers at all: a WebGPU kernel splits both factors into 16-bit halves so that every partial
+ * product fits in a u32, and gets the same high word.)
  *
  * @example
  * mulhi32(0xffffffff, 0xffffffff) // 0xfffffffe
  */
 export function mulhi32(a: number, b: number): number {
-  const aLo = a & 0xffff;
-  const aHi = a >>> 16;
-  const bLo = b & 0xffff;
-  const bHi = b >>> 16;
-  const loLo = aLo * bLo;
-  const hiLo = aHi * bLo;
-  const loHi = aLo * bHi;
-  // Bits 16..31 of the product collect the carries out of the low partial products.
-  const middle = (loLo >>> 16) + (hiLo & 0xffff) + (loHi & 0xffff);
-  return (aHi * bHi + (hiLo >>> 16) + (loHi >>> 16) + (middle >>> 16)) >>> 0;
+  return Math.floor((a * (b >>> 16) + Math.floor((a * (b & 0xffff)) / 65536)) / 65536);
 }
 
 function checkWords(what: string, words: ArrayLike<number>, length: number): void {

@@ -1,0 +1,72 @@
+// Autograd API on the CPU backend: grad / valueAndGrad / vjp / customVjp / noGrad / stopGradient.
+import { describe, expect, it } from 'vitest';
+import { createRuntime, customVjp, grad, noGrad, stopGradient, type Tensor, tensor, valueAndGrad, vjp, onesLike } from '@nibble/core';
+import { cpuFactory } from '../src/index.ts';
+
+const runtime = createRuntime({ backends: [cpuFactory()] });
+const t = (data: number[] | number[][]) => tensor(data, { runtime });
+
+describe('autograd API', () => {
+  it('valueAndGrad returns gradients shaped like nested arguments', () => {
+    const w = t([[1, 2], [3, 4]]);
+    const b = t([0.5, -0.5]);
+    const x = t([[1, 1]]);
+    const f = (p: { w: Tensor; b: Tensor }) => x.matmul(p.w).add(p.b).square().sum();
+    const { value, grads: [grads] } = valueAndGrad(f)({ w, b });
+    // y = [4.5, 5.5]; dL/dy = 2y = [9, 11]; dL/dw = xᵀ·dy; dL/db = dy
+    expect(value.item()).toBeCloseTo(4.5 ** 2 + 5.5 ** 2, 5);
+    expect(grads.b.arraySync()).toEqual([9, 11]);
+    expect(grads.w.arraySync()).toEqual([[9, 11], [9, 11]]);
+  });
+
+  it('grad of an unused argument is zeros; repeated use accumulates', () => {
+    const x = t([2, 3]);
+    const y = t([1, 1]);
+    const [gx, gy] = grad((a: Tensor, _b: Tensor) => a.mul(a).mul(a).sum())(x, y);
+    expect(gx.arraySync()).toEqual([12, 27]);
+    expect(gy.arraySync()).toEqual([0, 0]);
+  });
+
+  it('stopGradient and noGrad block the gradient', () => {
+    const x = t([1, 2]);
+    const [g1] = grad((a: Tensor) => a.mul(stopGradient(a)).sum())(x);
+    expect(g1.arraySync()).toEqual([1, 2]);
+    const [g2] = grad((a: Tensor) => a.sum().add(noGrad(() => a.square().sum())))(x);
+    expect(g2.arraySync()).toEqual([1, 1]);
+  });
+
+  it('customVjp: straight-through round', () => {
+    const roundSte = customVjp((x: Tensor) => x.roundHalfEven(), (_ctx, g) => [g.mul(1)]);
+    const x = t([0.4, 1.5, 2.5]);
+    const { value, grads: [gx] } = valueAndGrad((a: Tensor) => roundSte(a).mul(t([1, 2, 3])).sum())(x);
+    expect(value.item()).toBe(0 * 1 + 2 * 2 + 2 * 3);
+    expect(gx.arraySync()).toEqual([1, 2, 3]);
+  });
+
+  it('vjp with a non-scalar output and a given cotangent', () => {
+    const x = t([0, 1, 2]);
+    using r = vjp((a: Tensor) => a.exp(), x);
+    const [g] = r.vjp(t([1, 0, 2]));
+    const e = [Math.exp(0), 0, 2 * Math.exp(2)];
+    (g.arraySync() as number[]).forEach((v, i) => expect(v).toBeCloseTo(e[i]!, 5));
+    expect(() => r.vjp(t([1, 2]))).toThrow(/cotangent has shape \[2\]; expected the output's shape \[3\]/);
+  });
+
+  it('valueAndGrad refuses a non-scalar function with a clear message', () => {
+    const x = t([1, 2]);
+    expect(() => valueAndGrad((a: Tensor) => a.mul(2))(x)).toThrow(/expected a scalar/);
+  });
+
+  it('gradients leave no buffer behind', () => {
+    const x = t([[1, 2], [3, 4]]);
+    const before = runtime.memory();
+    for (let i = 0; i < 50; i++) {
+      const { value, grads: [g] } = valueAndGrad((a: Tensor) => a.matmul(a.transpose()).softmax(-1).logSumExp(0).sum())(x);
+      value.dispose();
+      g.dispose();
+    }
+    expect(runtime.memory()).toEqual(before);
+    const seed = onesLike(x);
+    seed.dispose();
+  });
+});

@@ -1,0 +1,401 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import type { BackendFactory } from '../spi/backend.ts';
+import type { Tensor } from '../tensor.ts';
+import * as ops from '../ops/index.ts';
+import { scope } from '../memory/scope.ts';
+import { philoxWords } from '../rng/stream.ts';
+import { arbBroadcastPartner, arbFloat32, arbShape, arbView } from './arbitraries.ts';
+import { firstMismatch, type Tolerance } from './compare.ts';
+import * as ref from './reference.ts';
+
+/** Options of {@link describeBackendConformance}. */
+export interface BackendConformanceOptions {
+  /** fast-check runs per property (default 25). */
+  numRuns?: number;
+  /** Tolerance of exp, log, tanh, sigmoid, erf, sin, cos, pow against float64 (default rtol 2e-6, atol 1e-6). */
+  transcendental?: Tolerance;
+  /** Relative tolerance of sums and matmuls, scaled by Σ|terms| (default 1e-5). */
+  accumulation?: number;
+  /** Include NaN, ±Inf, −0, denormals and huge values in arithmetic tests (default true). */
+  edgeValues?: boolean;
+}
+
+const EXACT: Tolerance = { rtol: 0, atol: 0 };
+const f32 = (d: ArrayLike<number>): Float64Array => Float64Array.from(d, (v) => Math.fround(v));
+
+/**
+ * Registers a vitest suite that runs every primitive and capability of a backend on random shapes, broadcast pairs,
+ * strided views (permuted, sliced, broadcast) and edge values, against an independent float64 reference. Capabilities
+ * the backend does not declare are checked through core's reference lowering on that backend.
+ *
+ * @example
+ * ```ts
+ * import { describeBackendConformance } from '@nibble/core/testing';
+ * import { cpu } from '@nibble/backend-cpu';
+ * describeBackendConformance(cpu);
+ * ```
+ */
+export function describeBackendConformance(factory: BackendFactory, options: BackendConformanceOptions = {}): void {
+  const numRuns = options.numRuns ?? 25;
+  const trans = options.transcendental ?? { rtol: 2e-6, atol: 1e-6 };
+  const acc = options.accumulation ?? 1e-5;
+  const edge = options.edgeValues ?? true;
+
+  describe(`backend conformance: ${factory.name}`, () => {
+    let rt: Runtime;
+    beforeAll(async () => {
+      rt = createRuntime({ backends: [factory] });
+      await rt.use(factory.name);
+    });
+    afterAll(() => rt?.[Symbol.dispose]());
+
+    async function check(make: () => Tensor, expected: ArrayLike<number>, tol: Tolerance, scale?: ArrayLike<number>): Promise<void> {
+      const out = make();
+      try {
+        const got = await out.hostValues();
+        const msg = firstMismatch(got, expected, tol, scale);
+        expect(msg, msg).toBeUndefined();
+      } finally {
+        out.dispose();
+      }
+    }
+
+    function withViews<T>(cases: readonly { make(rt: Runtime): Tensor }[], fn: (ts: Tensor[]) => Promise<T>): Promise<T> {
+      const ts = cases.map((c) => c.make(rt));
+      return fn(ts).finally(() => ts.forEach((t) => t.dispose()));
+    }
+
+    const exactUnary: [string, (t: Tensor) => Tensor, (x: number) => number][] = [
+      ['neg', ops.neg, (x) => -x],
+      ['abs', ops.abs, Math.abs],
+      ['sign', ops.sign, (x) => (Number.isNaN(x) ? NaN : x > 0 ? 1 : x < 0 ? -1 : 0)],
+      ['floor', ops.floor, Math.floor],
+      ['roundHalfEven', ops.roundHalfEven, ref.rhe],
+      ['sqrt', ops.sqrt, Math.sqrt],
+    ];
+    for (const [name, op, f] of exactUnary) {
+      it(`${name}: exact on strided views and edge values`, async () => {
+        await fc.assert(
+          fc.asyncProperty(arbShape().chain((s) => arbView(s, arbFloat32({ edge }))), (v) =>
+            withViews([v], ([x]) => check(() => op(x!), f32(ref.map([v.host], f).data), name === 'sqrt' ? { rtol: 0, atol: 0 } : EXACT)),
+          ),
+          { numRuns },
+        );
+      });
+    }
+
+    const transUnary: [string, (t: Tensor) => Tensor, (x: number) => number, number, number][] = [
+      ['exp', ops.exp, Math.exp, -80, 80],
+      ['log', ops.log, Math.log, 1e-30, 1e30],
+      ['tanh', ops.tanh, Math.tanh, -20, 20],
+      ['sigmoid', ops.sigmoid, (x) => 1 / (1 + Math.exp(-x)), -80, 80],
+      ['erf', ops.erf, erf64, -6, 6],
+      ['sin', ops.sin, Math.sin, -100, 100],
+      ['cos', ops.cos, Math.cos, -100, 100],
+    ];
+    for (const [name, op, f, min, max] of transUnary) {
+      it(`${name}: within the transcendental tolerance of float64`, async () => {
+        await fc.assert(
+          fc.asyncProperty(arbShape().chain((s) => arbView(s, arbFloat32({ min, max }))), (v) =>
+            withViews([v], ([x]) => check(() => op(x!), ref.map([v.host], f).data, trans)),
+          ),
+          { numRuns },
+        );
+      });
+    }
+
+    it('unary edge values: NaN, ±Inf, −0', async () => {
+      const xs = [NaN, Infinity, -Infinity, -0, 0];
+      const x = ops.tensor(xs, { runtime: rt });
+      try {
+        const cases: [(t: Tensor) => Tensor, number[]][] = [
+          [ops.exp, [NaN, Infinity, 0, 1, 1]],
+          [ops.log, [NaN, Infinity, NaN, -Infinity, -Infinity]],
+          [ops.tanh, [NaN, 1, -1, 0, 0]],
+          [ops.sigmoid, [NaN, 1, 0, 0.5, 0.5]],
+          [ops.sqrt, [NaN, Infinity, NaN, 0, 0]],
+          [ops.erf, [NaN, 1, -1, 0, 0]],
+        ];
+        for (const [op, expected] of cases) await check(() => op(x), expected, EXACT);
+      } finally {
+        x.dispose();
+      }
+    });
+
+    const binaries: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => number, Tolerance | 'exact'][] = [
+      ['add', ops.add, (a, b) => a + b, 'exact'],
+      ['sub', ops.sub, (a, b) => a - b, 'exact'],
+      ['mul', ops.mul, (a, b) => a * b, 'exact'],
+      ['div', ops.div, (a, b) => a / b, 'exact'],
+      ['maximum', ops.maximum, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), 'exact'],
+      ['minimum', ops.minimum, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), 'exact'],
+      ['lt', ops.lt, (a, b) => +(a < b), 'exact'],
+      ['le', ops.le, (a, b) => +(a <= b), 'exact'],
+      ['eq', ops.eq, (a, b) => +(a === b), 'exact'],
+      ['ne', ops.ne, (a, b) => +(a !== b), 'exact'],
+    ];
+    for (const [name, op, f, tol] of binaries) {
+      it(`${name}: broadcast pairs of strided views`, async () => {
+        const arbPair = arbShape()
+          .chain((a) => fc.tuple(fc.constant(a), arbBroadcastPartner(a), fc.boolean()))
+          .chain(([a, b, swap]) => {
+            const [sa, sb] = swap ? [b, a] : [a, b];
+            return fc.tuple(arbView(sa, arbFloat32({ edge })), arbView(sb, arbFloat32({ edge })));
+          });
+        await fc.assert(
+          fc.asyncProperty(arbPair, ([va, vb]) =>
+            withViews([va, vb], ([a, b]) => check(() => op(a!, b!), f32(ref.map([va.host, vb.host], f).data), tol === 'exact' ? EXACT : tol)),
+          ),
+          { numRuns },
+        );
+      });
+    }
+
+    it('pow: within the transcendental tolerance', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          arbShape().chain((s) => fc.tuple(arbView(s, arbFloat32({ min: 1e-3, max: 10 })), arbView(s, arbFloat32({ min: -4, max: 4 })))),
+          ([va, vb]) => withViews([va, vb], ([a, b]) => check(() => ops.pow(a!, b!), ref.map([va.host, vb.host], Math.pow).data, { rtol: trans.rtol * 10, atol: trans.atol })),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('where: condition, branches broadcast', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          arbShape().chain((s) => fc.tuple(arbView(s, fc.constantFrom(0, 1)), arbView(s, arbFloat32({ edge })), arbView(s, arbFloat32({ edge })))),
+          ([vc, va, vb]) =>
+            withViews([vc, va, vb], async ([c, a, b]) => {
+              const cond = ops.ne(c!, 0);
+              try {
+                await check(() => ops.where(cond, a!, b!), ref.map([vc.host, va.host, vb.host], (x, y, z) => (x ? y : z)).data, EXACT);
+              } finally {
+                cond.dispose();
+              }
+            }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('cast: float32 → int32 truncates, → bool is non-zero, int32 → float32', async () => {
+      await fc.assert(
+        fc.asyncProperty(arbShape().chain((s) => arbView(s, arbFloat32({ min: -1e6, max: 1e6 }))), (v) =>
+          withViews([v], async ([x]) => {
+            await check(() => ops.cast(x!, 'int32'), ref.map([v.host], Math.trunc).data, EXACT);
+            await check(() => ops.cast(x!, 'bool'), ref.map([v.host], (t) => +(t !== 0)).data, EXACT);
+            const i = ops.cast(x!, 'int32');
+            try {
+              await check(() => ops.cast(i, 'float32'), f32(ref.map([v.host], Math.trunc).data), EXACT);
+            } finally {
+              i.dispose();
+            }
+          }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('sum and max over random axes, with keepDims', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          arbShape({ minRank: 1 }).chain((s) => fc.tuple(arbView(s, arbFloat32()), fc.subarray([...s.keys()], { minLength: 1 }))),
+          ([v, axes]) =>
+            withViews([v], async ([x]) => {
+              const absRef = ref.reduce(ref.map([v.host], Math.abs), axes, 'sum');
+              await check(() => ops.sum(x!, axes, true), ref.reduce(v.host, axes, 'sum').data, { rtol: acc, atol: 1e-30 }, absRef.data);
+              await check(() => ops.max(x!, axes, true), f32(ref.reduce(v.host, axes, 'max').data), EXACT);
+            }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('argmax: first maximum along an axis', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          arbShape({ minRank: 1 }).chain((s) => fc.tuple(arbView(s, fc.integer({ min: -3, max: 3 })), fc.integer({ min: 0, max: s.length - 1 }))),
+          ([v, axis]) => withViews([v], ([x]) => check(() => ops.argmax(x!, axis, true), ref.argmaxRef(v.host, axis).data, EXACT)),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('copy, pad and concat of strided views', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          arbShape({ minRank: 1 }).chain((s) =>
+            fc.tuple(arbView(s, arbFloat32({ edge })), arbView(s, arbFloat32()), fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { minLength: s.length, maxLength: s.length }), fc.integer({ min: 0, max: s.length - 1 })),
+          ),
+          ([va, vb, pads, axis]) =>
+            withViews([va, vb], async ([a, b]) => {
+              await check(() => a!.clone(), va.host.data, EXACT);
+              await check(() => ops.pad(a!, pads as [number, number][], 7), ref.padRef(va.host, pads as [number, number][], 7).data, EXACT);
+              await check(() => ops.concat([a!, b!], axis), ref.concatRef([va.host, vb.host], axis).data, EXACT);
+            }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('matmul: batched, broadcast batch axes, transposed operands', async () => {
+      const arbCase = fc
+        .tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), arbShape({ maxRank: 2, maxDim: 3 }))
+        .chain(([m, k, n, batch]) => fc.tuple(arbView([...batch, m, k]), arbBroadcastPartner(batch).chain((bb) => arbView([...bb, k, n]))));
+      await fc.assert(
+        fc.asyncProperty(arbCase, ([va, vb]) =>
+          withViews([va, vb], async ([a, b]) => {
+            const scale = ref.matmulRef(ref.map([va.host], Math.abs), ref.map([vb.host], Math.abs));
+            await check(() => ops.matmul(a!, b!), ref.matmulRef(va.host, vb.host).data, { rtol: acc, atol: 1e-30 }, scale.data);
+          }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('gather and scatterAdd along an axis', async () => {
+      const arbCase = arbShape({ minRank: 1, maxRank: 3 }).chain((s) =>
+        fc.integer({ min: 0, max: s.length - 1 }).chain((axis) =>
+          fc.tuple(arbView(s), fc.constant(axis), fc.array(fc.integer({ min: 0, max: s[axis]! - 1 }), { minLength: 1, maxLength: 6 })),
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(arbCase, ([v, axis, indices]) =>
+          withViews([v], async ([x]) => {
+            const idx = ops.tensor(new Int32Array(indices), { runtime: rt });
+            const idxHost = ref.build([indices.length], ([i]) => indices[i!]!);
+            try {
+              const expected = ref.gatherRef(v.host, idxHost, axis);
+              await check(() => ops.gather(x!, idx, axis), expected.data, EXACT);
+              const upd = ops.gather(x!, idx, axis);
+              try {
+                const scale = ref.scatterAddRef(idxHost, ref.map([expected], Math.abs), v.host.shape, axis);
+                await check(() => ops.scatterAdd(idx, upd, v.host.shape, axis), ref.scatterAddRef(idxHost, expected, v.host.shape, axis).data, { rtol: acc, atol: 1e-30 }, scale.data);
+              } finally {
+                upd.dispose();
+              }
+            } finally {
+              idx.dispose();
+            }
+          }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('gather rejects out-of-range indices without leaking', async () => {
+      const x = ops.tensor([1, 2, 3], { runtime: rt });
+      const idx = ops.tensor(new Int32Array([0, 3]), { runtime: rt });
+      const before = rt.memory();
+      let threw = false;
+      try {
+        const out = ops.gather(x, idx, 0);
+        await out.data(); // asynchronous backends may report at read time
+        out.dispose();
+      } catch (e) {
+        threw = true;
+        expect(String(e)).toMatch(/3/);
+      }
+      if (threw) expect(rt.memory()).toEqual(before);
+      x.dispose();
+      idx.dispose();
+      expect(threw).toBe(true);
+    });
+
+    it('randomBits: the Philox stream of core, word for word', async () => {
+      await fc.assert(
+        fc.asyncProperty(arbShape({ maxDim: 9 }), fc.nat(2 ** 31), fc.nat(2 ** 32 - 1), fc.nat(1000), async (shape, seed, stream, counter) => {
+          const key = { seed, stream, counter };
+          const n = shape.reduce((a, d) => a * d, 1);
+          const words = philoxWords(key, n);
+          await check(() => ops.randomBits(shape, key, { runtime: rt }), Int32Array.from(words), EXACT);
+          await check(() => ops.randomUniform(shape, key, 0, 1, { runtime: rt }), Float64Array.from(words, (w) => (w >>> 8) * 2 ** -24), EXACT);
+        }),
+        { numRuns },
+      );
+    });
+
+    it('fakeQuant: per tensor and per channel, round half to even, float32 steps', async () => {
+      const arbCase = arbShape({ minRank: 1, maxRank: 3 }).chain((s) =>
+        fc.tuple(
+          arbView(s, arbFloat32({ min: -20, max: 20 })),
+          fc.oneof(fc.constant(null), fc.integer({ min: 0, max: s.length - 1 })),
+          fc.integer({ min: 1, max: 8 }),
+          fc.boolean(),
+        ).chain(([v, axis, bits, symmetric]) => {
+          const groups = axis === null ? 1 : s[axis]!;
+          return fc.tuple(
+            fc.constant(v), fc.constant(axis), fc.constant(bits), fc.constant(symmetric),
+            fc.array(fc.float({ min: Math.fround(0.01), max: 4, noNaN: true }), { minLength: groups, maxLength: groups }),
+            fc.array(fc.integer({ min: 0, max: 2 ** bits - 1 }), { minLength: groups, maxLength: groups }),
+          );
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(arbCase, ([v, axis, bits, symmetric, scales, zps]) =>
+          withViews([v], async ([x]) => {
+            const [qmin, qmax] = symmetric ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+            const z = symmetric ? zps.map(() => 0) : zps;
+            const s = ops.tensor(scales, { runtime: rt });
+            const zt = ops.tensor(z, { runtime: rt });
+            try {
+              await check(() => ops.fakeQuant(x!, s, zt, { qmin, qmax, axis }), ref.fakeQuantRef(v.host, scales.map(Math.fround), z, qmin, qmax, axis).data, EXACT);
+            } finally {
+              s.dispose();
+              zt.dispose();
+            }
+          }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('fakeQuant ties go to even: x/s = 0.5, 1.5, 2.5, −0.5 → 0, 2, 2, 0', async () => {
+      const x = ops.tensor([0.5, 1.5, 2.5, -0.5, -1.5], { runtime: rt });
+      const s = ops.tensor([1], { runtime: rt });
+      const z = ops.tensor([0], { runtime: rt });
+      try {
+        await check(() => ops.fakeQuant(x, s, z, { qmin: -8, qmax: 7 }), [0, 2, 2, 0, -2], EXACT);
+      } finally {
+        [x, s, z].forEach((t) => t.dispose());
+      }
+    });
+
+    it('memory: 1000 scoped iterations leave no buffer behind', async () => {
+      const x = ops.tensor([[1, 2, 3], [4, 5, 6]], { runtime: rt });
+      const before = rt.memory();
+      for (let i = 0; i < 1000; i++) {
+        scope(() => {
+          const y = x.transpose().matmul(x).softmax(-1);
+          y.sum();
+        });
+      }
+      await rt.backend().sync();
+      expect(rt.memory()).toEqual(before);
+      x.dispose();
+    });
+  });
+}
+
+/** float64 erf by its Maclaurin series / continued fraction, for the reference. */
+function erf64(x: number): number {
+  const ax = Math.abs(x);
+  let r: number;
+  if (ax < 3) {
+    let term = ax;
+    let total = ax;
+    for (let n = 1; n < 100; n++) {
+      term *= (-ax * ax) / n;
+      total += term / (2 * n + 1);
+    }
+    r = (2 / Math.sqrt(Math.PI)) * total;
+  } else {
+    let f = ax;
+    for (let n = 80; n >= 1; n--) f = ax + n / 2 / f;
+    r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  }
+  return x < 0 ? -r : r;
+}

@@ -1,0 +1,178 @@
+/**
+ * An independent float64 reference: plain row-major arrays with index arithmetic, written without any of core's or
+ * a backend's kernel code, so a backend can be checked against it.
+ */
+export interface HostTensor {
+  readonly shape: readonly number[];
+  readonly data: Float64Array;
+}
+
+export function size(shape: readonly number[]): number {
+  return shape.reduce((a, d) => a * d, 1);
+}
+
+function unravel(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    idx[a] = i % shape[a]!;
+    i = Math.floor(i / shape[a]!);
+  }
+  return idx;
+}
+
+function ravel(idx: readonly number[], shape: readonly number[]): number {
+  let i = 0;
+  for (let a = 0; a < shape.length; a++) i = i * shape[a]! + idx[a]!;
+  return i;
+}
+
+/** Builds a tensor by evaluating `f` at every multi-index. */
+export function build(shape: readonly number[], f: (idx: number[]) => number): HostTensor {
+  const n = size(shape);
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = f(unravel(i, shape));
+  return { shape: [...shape], data };
+}
+
+export function at(t: HostTensor, idx: readonly number[]): number {
+  return t.data[ravel(idx, t.shape)]!;
+}
+
+/** NumPy broadcasting of shapes. */
+export function broadcast(a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  return Array.from({ length: r }, (_, i) => {
+    const x = a[a.length - r + i] ?? 1;
+    const y = b[b.length - r + i] ?? 1;
+    return x === 1 ? y : x;
+  });
+}
+
+/** Reads `t` at an output index under broadcasting. */
+export function atBroadcast(t: HostTensor, idx: readonly number[]): number {
+  const lead = idx.length - t.shape.length;
+  return at(t, t.shape.map((d, i) => (d === 1 ? 0 : idx[i + lead]!)));
+}
+
+export function map(ts: readonly HostTensor[], f: (...v: number[]) => number): HostTensor {
+  const shape = ts.map((t) => t.shape).reduce((s, x) => broadcast(s, x), [] as number[]);
+  return build(shape, (idx) => f(...ts.map((t) => atBroadcast(t, idx))));
+}
+
+export function permute(t: HostTensor, perm: readonly number[]): HostTensor {
+  const shape = perm.map((p) => t.shape[p]!);
+  return build(shape, (idx) => {
+    const src = new Array<number>(t.shape.length);
+    perm.forEach((p, i) => (src[p] = idx[i]!));
+    return at(t, src);
+  });
+}
+
+export function sliceRef(t: HostTensor, begin: readonly number[], sz: readonly number[]): HostTensor {
+  return build(sz, (idx) => at(t, idx.map((v, i) => v + begin[i]!)));
+}
+
+export function expandRef(t: HostTensor, shape: readonly number[]): HostTensor {
+  return build(shape, (idx) => atBroadcast(t, idx));
+}
+
+export function reduce(t: HostTensor, axes: readonly number[], kind: 'sum' | 'max'): HostTensor {
+  const shape = t.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const out = build(shape, () => (kind === 'sum' ? 0 : -Infinity));
+  for (let i = 0; i < t.data.length; i++) {
+    const idx = unravel(i, t.shape).map((v, a) => (axes.includes(a) ? 0 : v));
+    const o = ravel(idx, shape);
+    const v = t.data[i]!;
+    if (kind === 'sum') out.data[o]! += v;
+    else if (Number.isNaN(v) || Number.isNaN(out.data[o]!)) out.data[o] = NaN;
+    else out.data[o] = Math.max(out.data[o]!, v);
+  }
+  return out;
+}
+
+export function argmaxRef(t: HostTensor, axis: number): HostTensor {
+  const shape = t.shape.map((d, i) => (i === axis ? 1 : d));
+  return build(shape, (idx) => {
+    let best = 0;
+    for (let k = 0; k < t.shape[axis]!; k++) {
+      const v = at(t, idx.map((x, i) => (i === axis ? k : x)));
+      const b = at(t, idx.map((x, i) => (i === axis ? best : x)));
+      if (Number.isNaN(v)) return k;
+      if (v > b) best = k;
+    }
+    return best;
+  });
+}
+
+export function matmulRef(a: HostTensor, b: HostTensor): HostTensor {
+  const m = a.shape.at(-2)!;
+  const k = a.shape.at(-1)!;
+  const n = b.shape.at(-1)!;
+  const batch = broadcast(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return build([...batch, m, n], (idx) => {
+    const bi = idx.slice(0, -2);
+    const [i, j] = idx.slice(-2) as [number, number];
+    let s = 0;
+    for (let kk = 0; kk < k; kk++) s += atBroadcast(a, [...bi, i, kk]) * atBroadcast(b, [...bi, kk, j]);
+    return s;
+  });
+}
+
+export function padRef(t: HostTensor, pads: readonly (readonly [number, number])[], value: number): HostTensor {
+  const shape = t.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
+  return build(shape, (idx) => {
+    const src = idx.map((v, i) => v - pads[i]![0]);
+    return src.every((v, i) => v >= 0 && v < t.shape[i]!) ? at(t, src) : value;
+  });
+}
+
+export function concatRef(ts: readonly HostTensor[], axis: number): HostTensor {
+  const shape = [...ts[0]!.shape];
+  shape[axis] = ts.reduce((s, t) => s + t.shape[axis]!, 0);
+  return build(shape, (idx) => {
+    let k = idx[axis]!;
+    for (const t of ts) {
+      if (k < t.shape[axis]!) return at(t, idx.map((v, i) => (i === axis ? k : v)));
+      k -= t.shape[axis]!;
+    }
+    return NaN;
+  });
+}
+
+export function gatherRef(x: HostTensor, idx: HostTensor, axis: number): HostTensor {
+  const shape = [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)];
+  return build(shape, (o) => {
+    const pre = o.slice(0, axis);
+    const ii = o.slice(axis, axis + idx.shape.length);
+    const post = o.slice(axis + idx.shape.length);
+    return at(x, [...pre, at(idx, ii), ...post]);
+  });
+}
+
+export function scatterAddRef(idx: HostTensor, upd: HostTensor, shape: readonly number[], axis: number): HostTensor {
+  const out = build(shape, () => 0);
+  for (let i = 0; i < upd.data.length; i++) {
+    const u = unravel(i, upd.shape);
+    const pre = u.slice(0, axis);
+    const ii = u.slice(axis, axis + idx.shape.length);
+    const post = u.slice(axis + idx.shape.length);
+    out.data[ravel([...pre, at(idx, ii), ...post], shape)]! += upd.data[i]!;
+  }
+  return out;
+}
+
+/** Round half to even, written independently of the backends' helper. */
+export function rhe(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const r = Math.round(x); // ties go up
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function fakeQuantRef(x: HostTensor, s: readonly number[], z: readonly number[], qmin: number, qmax: number, axis: number | null): HostTensor {
+  const f = Math.fround;
+  return build(x.shape, (idx) => {
+    const g = axis === null ? 0 : idx[axis]!;
+    const q = Math.min(Math.max(rhe(f(at(x, idx) / s[g]!)) + z[g]!, qmin), qmax);
+    return f((q - z[g]!) * s[g]!);
+  });
+}
