@@ -1,2 +1,5 @@
+import { mergeConfig } from 'vitest/config';
 import { sharedConfig } from '../../vitest.shared.ts';
-export default sharedConfig;
+
+// --expose-gc lets the leak-detector test force a collection.
+export default mergeConfig(sharedConfig, { test: { execArgv: ['--expose-gc'] } });
