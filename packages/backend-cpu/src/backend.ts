@@ -5,6 +5,7 @@ import { runGather, runScatterAdd } from './kernels/indexing.ts';
 import { runMatmul } from './kernels/matmul.ts';
 import { runConcat, runPad } from './kernels/movement.ts';
 import { runFakeQuant, runRandomBits } from './kernels/quant.ts';
+import { runLstmSequence, runLstmSequenceGrad } from './kernels/lstm.ts';
 import { runArgmax, runReduce } from './kernels/reduce.ts';
 
 interface Slot {
@@ -22,14 +23,16 @@ export interface CpuBackendOptions {
   precision?: 'float32' | 'float64';
   /** Registered name (default `cpu`, or `cpu64` in float64 mode). */
   name?: string;
+  /** Capabilities to leave out, so core runs its reference lowering instead (for testing lowerings). */
+  disable?: readonly Capability[];
 }
 
-const CAPABILITIES: readonly Capability[] = ['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant'];
+const CAPABILITIES: readonly Capability[] = ['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'lstmSequence', 'lstmSequenceGrad'];
 
 /** The TypeScript CPU backend: reference kernels that run in Node and in browsers. */
 export class CpuBackend implements Backend {
   readonly name: string;
-  readonly capabilities: ReadonlySet<Capability> = new Set(CAPABILITIES);
+  readonly capabilities: ReadonlySet<Capability>;
   private readonly slots = new Map<number, Slot>();
   private nextId = 1;
   private liveBytes = 0;
@@ -40,6 +43,7 @@ export class CpuBackend implements Backend {
     this.f64 = options.precision === 'float64';
     this.name = options.name ?? (this.f64 ? 'cpu64' : 'cpu');
     this.round32 = this.f64 ? (x) => x : Math.fround;
+    this.capabilities = new Set(CAPABILITIES.filter((c) => !options.disable?.includes(c)));
   }
 
   alloc(dtype: DType, numel: number): BufferId {
@@ -94,6 +98,8 @@ export class CpuBackend implements Backend {
       case 'scatterAdd': return runScatterAdd(call as KernelCall<'scatterAdd'>, lookup);
       case 'fakeQuant': return runFakeQuant(call as KernelCall<'fakeQuant'>, lookup, this.round32);
       case 'randomBits': return runRandomBits(call as KernelCall<'randomBits'>, lookup);
+      case 'lstmSequence': return runLstmSequence(call as KernelCall<'lstmSequence'>, lookup);
+      case 'lstmSequenceGrad': return runLstmSequenceGrad(call as KernelCall<'lstmSequenceGrad'>, lookup);
       default: throw new BackendError(`cpu: no kernel for op '${op}'`);
     }
   }

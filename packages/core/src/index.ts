@@ -25,6 +25,7 @@ export * from './ops/index.ts';
 export { bind } from './ops/bind.ts';
 export { philoxWords, philoxUniform } from './rng/stream.ts';
 export type { RngKey, PackedWeights, Capability, KernelOp, GradOp } from './spi/ops.ts';
+export { CAPABILITY_LIST } from './spi/ops.ts';
 export {
   encodeSafetensors, decodeSafetensors, decodeSafetensorsHeader, safetensorsTypedArray, SAFETENSORS_DTYPES,
   type SafetensorsDType, type SafetensorsEntry, type SafetensorsEntries, type SafetensorsTensor, type DecodedSafetensors,

@@ -29,8 +29,13 @@ function packB(src: HostArray, off: number, rs: number, cs: number, n: number, k
  * One batch of C = A·B. Both operands are packed (so transposed views cost nothing extra) into 4-wide panels, and a
  * 4×4 block of C is accumulated in registers (float64 locals) over the whole K before one rounded store.
  */
-function gemm(a: HostArray, aOff: number, ars: number, acs: number, b: HostArray, bOff: number, brs: number, bcs: number,
+export function gemm(a: HostArray, aOff: number, ars: number, acs: number, b: HostArray, bOff: number, brs: number, bcs: number,
   c: HostArray, cOff: number, m: number, n: number, k: number): void {
+  gemmPacked(a, aOff, ars, acs, packPanels(b, bOff, brs, bcs, n, k), c, cOff, m, n, k);
+}
+
+/** Packs a strided K×N matrix into 4-column panels once, for reuse across many products (e.g. every LSTM step). */
+export function packPanels(b: HostArray, bOff: number, brs: number, bcs: number, n: number, k: number): Float64Array {
   const nPanels = Math.ceil(n / R);
   const bPanels = new Float64Array(nPanels * k * R);
   const scratch = new Float64Array(k * R);
@@ -38,6 +43,13 @@ function gemm(a: HostArray, aOff: number, ars: number, acs: number, b: HostArray
     packB(b, bOff, brs, bcs, n, k, p * R, scratch);
     bPanels.set(scratch, p * k * R);
   }
+  return bPanels;
+}
+
+/** C[m×n] (contiguous at cOff) = A (strided) · B (packed by {@link packPanels}). */
+export function gemmPacked(a: HostArray, aOff: number, ars: number, acs: number, bPanels: Float64Array,
+  c: HostArray, cOff: number, m: number, n: number, k: number): void {
+  const nPanels = Math.ceil(n / R);
   const aPanel = new Float64Array(k * R);
   for (let i0 = 0; i0 < m; i0 += R) {
     packA(a, aOff, ars, acs, m, k, i0, aPanel);

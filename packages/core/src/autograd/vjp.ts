@@ -8,6 +8,7 @@ import {
 import { gather, matmul, scatterAdd } from '../ops/linalg.ts';
 import { expand, pad, permute, reshape, slice, transpose } from '../ops/movement.ts';
 import { sum } from '../ops/reduce.ts';
+import { bindMulti } from '../ops/bind.ts';
 
 /** Parameters of the view ops, as recorded on the tape. */
 export interface ViewParams {
@@ -136,6 +137,8 @@ export const vjpRules: VjpTable = {
     if (inputs[0]!.dtype !== 'float32') throw new DTypeError('packedMatmul: non-float input');
     return inputs.map(() => null);
   },
+  lstmSequence: ({ inputs, output }, g) => bindMulti('lstmSequenceGrad', [...inputs, output, g], {}),
+  lstmSequenceGrad: noGradient,
   reshape: ({ inputs: [x] }, g) => [reshape(g, x!.shape)],
   permute: ({ params }, g) => {
     const inverse = new Array<number>(params.perm.length);

@@ -3,12 +3,12 @@ import { BackendError, DisposedError } from '../errors.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { numel } from '../shape.ts';
 import type { Backend } from '../spi/backend.ts';
-import type { Capability, KernelOp, KernelParams, TensorView, ViewOp } from '../spi/ops.ts';
+import { type Capability, CAPABILITY_LIST, type KernelOp, type KernelParams, type TensorView, type ViewOp } from '../spi/ops.ts';
 import { Tensor } from '../tensor.ts';
 import { inferOutputs } from './infer.ts';
-import { lowerings } from './lowerings.ts';
+import { lowerings, multiLowerings } from './lowerings.ts';
 
-const CAPABILITIES: ReadonlySet<string> = new Set<Capability>(['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul']);
+const CAPABILITIES: ReadonlySet<string> = new Set<Capability>(CAPABILITY_LIST);
 
 /** Where an op without tensor inputs runs. */
 export interface Placement {
@@ -41,7 +41,8 @@ export function bind<O extends KernelOp>(op: O, inputs: readonly Tensor[], param
   const { runtime, backend } = placementOf(op, inputs, placement);
   const [spec] = inferOutputs(op, inputs, params);
   if (CAPABILITIES.has(op) && !backend.capabilities.has(op as Capability)) {
-    const lower = lowerings[op as Capability] as (i: readonly Tensor[], p: KernelParams[O], pl: Placement) => Tensor;
+    if (op === 'lstmSequenceGrad') throw new BackendError(`${op}: a multi-output kernel; call bindMulti`);
+    const lower = lowerings[op as Exclude<Capability, 'lstmSequenceGrad'>] as (i: readonly Tensor[], p: KernelParams[O], pl: Placement) => Tensor;
     return lower(inputs, params, { runtime, backend });
   }
   const buffer = backend.alloc(spec!.dtype, numel(spec!.shape));
@@ -55,6 +56,29 @@ export function bind<O extends KernelOp>(op: O, inputs: readonly Tensor[], param
   const out = new Tensor(runtime, backend, buffer, spec!.dtype, spec!.shape);
   if (isRecording(inputs)) record(op, inputs, out, params);
   return out;
+}
+
+/**
+ * Dispatch of a multi-output kernel (backward capabilities such as `lstmSequenceGrad`). Never taped: only valid where
+ * gradients are not recorded (inside backward passes or `noGrad`).
+ */
+export function bindMulti<O extends KernelOp>(op: O, inputs: readonly Tensor[], params: KernelParams[O]): Tensor[] {
+  const { runtime, backend } = placementOf(op, inputs);
+  if (isRecording(inputs)) throw new BackendError(`${op}: multi-output kernels cannot be recorded for autograd`);
+  const specs = inferOutputs(op, inputs, params);
+  if (CAPABILITIES.has(op) && !backend.capabilities.has(op as Capability)) {
+    const lower = multiLowerings[op as keyof typeof multiLowerings] as unknown as (i: readonly Tensor[]) => Tensor[];
+    return lower(inputs);
+  }
+  const buffers = specs.map((s) => backend.alloc(s.dtype, numel(s.shape)));
+  const views: TensorView[] = specs.map((s, i) => ({ buffer: buffers[i]!, dtype: s.dtype, shape: s.shape, strides: contiguous(s.shape), offset: 0 }));
+  try {
+    backend.run({ op, inputs: inputs.map((t) => t.view()), outputs: views, params });
+  } catch (e) {
+    for (const b of buffers) backend.decRef(b);
+    throw e;
+  }
+  return specs.map((s, i) => new Tensor(runtime, backend, buffers[i]!, s.dtype, s.shape));
 }
 
 /** Creates a view of `x` (no kernel) and records it for autograd. */

@@ -146,6 +146,31 @@ export function inferOutputs<O extends KernelOp>(op: O, inputs: readonly Tensor[
       if (x.shape.at(-1) !== k) throw new ShapeError(`packedMatmul: input ${fmt(x.shape)} has ${x.shape.at(-1)} features; packed weight ${fmt(w.shape)} expects ${k}`);
       return [{ shape: [...x.shape.slice(0, -1), n], dtype: 'float32' }];
     }
+    case 'lstmSequence': {
+      arity(op, inputs, 4);
+      const [xp, wh, h0, c0] = inputs as [Tensor, Tensor, Tensor, Tensor];
+      if (inputs.some((t) => t.dtype !== 'float32')) throw new DTypeError(`lstmSequence: expected float32 inputs; got ${inputs.map((t) => t.dtype).join(', ')}`);
+      if (xp.rank !== 3 || xp.shape[2]! % 4 !== 0) throw new ShapeError(`lstmSequence: xProj has shape ${fmt(xp.shape)}; expected [B, T, 4H]`);
+      const [b, t, h4] = xp.shape as [number, number, number];
+      const h = h4 / 4;
+      const want = (x: Tensor, name: string, shape: number[]) => {
+        if (x.rank !== shape.length || x.shape.some((d, i) => d !== shape[i])) throw new ShapeError(`lstmSequence: ${name} has shape ${fmt(x.shape)}; expected ${fmt(shape)}`);
+      };
+      want(wh, 'wh', [h, h4]);
+      want(h0, 'h0', [b, h]);
+      want(c0, 'c0', [b, h]);
+      return [{ shape: [b, t, 2, h], dtype: 'float32' }];
+    }
+    case 'lstmSequenceGrad': {
+      arity(op, inputs, 6);
+      const [xp, wh, h0, c0] = inputs as [Tensor, Tensor, Tensor, Tensor];
+      return [
+        { shape: [...xp.shape], dtype: 'float32' },
+        { shape: [...wh.shape], dtype: 'float32' },
+        { shape: [...h0.shape], dtype: 'float32' },
+        { shape: [...c0.shape], dtype: 'float32' },
+      ];
+    }
     default: {
       const never: never = op as never;
       throw new ValueError(`unknown op ${String(never)}`);

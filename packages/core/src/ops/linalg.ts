@@ -66,3 +66,18 @@ export function packedMatmul(x: Tensor, codes: Tensor, tables: Tensor, weights: 
 
 /** Reshape helper re-exported for composites. */
 export { reshape };
+
+/**
+ * A whole LSTM layer over time (gates i, f, g, o; see the `lstmSequence` capability). `xProj` is x·Wx + b for all
+ * steps [B, T, 4H]; returns Y [B, T, 2, H] holding h_t (Y[:, :, 0]) and c_t (Y[:, :, 1]). Differentiable; backends
+ * with the capability run it as one fused kernel forward and backward.
+ *
+ * @example
+ * ```ts
+ * const y = lstmSequence(x.matmul(wx).add(b), wh, h0, c0);
+ * const hs = y.slice([0, 0, 0, 0], [B, T, 1, H]).reshape([B, T, H]);
+ * ```
+ */
+export function lstmSequence(xProj: Tensor, wh: Tensor, h0: Tensor, c0: Tensor): Tensor {
+  return bind('lstmSequence', [xProj, wh, h0, c0], {});
+}

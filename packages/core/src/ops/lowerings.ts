@@ -4,19 +4,34 @@ import type { Capability, KernelParams } from '../spi/ops.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Placement } from './bind.ts';
 import { fromHost } from './create.ts';
-import { add, cast, div, floor, ge, maximum, minimum, mul, roundHalfEven, sub, withTemps } from './elementwise.ts';
+import { add, cast, div, floor, ge, maximum, minimum, mul, roundHalfEven, sigmoid, sub, tanh, withTemps } from './elementwise.ts';
 import { matmul, oneHot, gather } from './linalg.ts';
-import { concat, expand, reshape, slice, transpose, unsqueeze } from './movement.ts';
+import { concat, expand, reshape, slice, split, stack, transpose, unsqueeze } from './movement.ts';
 import { sum } from './reduce.ts';
 import { philoxUniform, philoxWords } from '../rng/stream.ts';
 
 type Lowering<C extends Capability> = (inputs: readonly Tensor[], params: KernelParams[C], placement: Placement) => Tensor;
+/** Capabilities with one output (the multi-output ones are in {@link multiLowerings}). */
+export type SingleOutputCapability = Exclude<Capability, 'lstmSequenceGrad'>;
+
+/**
+ * One-hot lowerings would silently turn an out-of-range index into zeros; where the backend can read synchronously,
+ * check the indices first so every backend reports the same error.
+ */
+function checkIndices(where: string, idx: Tensor, size: number): void {
+  if (!idx.backend.readSync) return;
+  const values = idx.hostValuesSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < 0 || v >= size) throw new ValueError(`${where}: index ${v} at position ${i} is out of range; expected an integer in [0, ${size})`);
+  }
+}
 
 /**
  * Reference lowerings of the capabilities, built from primitives. A backend that does not list a capability gets
  * these; they are also the definition a fast kernel must match.
  */
-export const lowerings: { [C in Capability]: Lowering<C> } = {
+export const lowerings: { [C in SingleOutputCapability]: Lowering<C> } = {
   matmul: ([a, b]) =>
     withTemps((t) => {
       // a[..., M, K, 1] * b[..., 1, K, N] summed over K.
@@ -26,6 +41,7 @@ export const lowerings: { [C in Capability]: Lowering<C> } = {
 
   gather: ([x, idx], { axis }) =>
     withTemps((t) => {
+      checkIndices('gather', idx!, x!.shape[axis]!);
       const pre = x!.shape.slice(0, axis);
       const post = x!.shape.slice(axis + 1);
       const size = x!.shape[axis]!;
@@ -41,6 +57,7 @@ export const lowerings: { [C in Capability]: Lowering<C> } = {
 
   scatterAdd: ([idx, upd], { axis, size, shape }) =>
     withTemps((t) => {
+      checkIndices('scatterAdd', idx!, size);
       const p = shape.slice(0, axis).reduce((n, d) => n * d, 1);
       const q = shape.slice(axis + 1).reduce((n, d) => n * d, 1);
       const u3 = t(reshape(upd!, [p, idx!.size, q]));
@@ -97,4 +114,68 @@ export const lowerings: { [C in Capability]: Lowering<C> } = {
       }
       return matmul(x, t(transpose(w)));
     }),
+
+  lstmSequence: ([xp, wh, h0, c0]) =>
+    withTemps((t) => {
+      const [b, steps, h4] = xp!.shape as [number, number, number];
+      let h = h0!;
+      let c = c0!;
+      const outs: Tensor[] = [];
+      for (let s = 0; s < steps; s++) {
+        const z = t(add(t(reshape(t(slice(xp!, [0, s, 0], [b, 1, h4])), [b, h4])), t(matmul(h, wh!))));
+        const [zi, zf, zg, zo] = split(z, 4, 1).map(t) as [Tensor, Tensor, Tensor, Tensor];
+        c = t(add(t(mul(t(sigmoid(zf)), c)), t(mul(t(sigmoid(zi)), t(tanh(zg))))));
+        h = t(mul(t(sigmoid(zo)), t(tanh(c))));
+        outs.push(t(stack([h, c], 1)));
+      }
+      return stack(outs, 1);
+    }),
+};
+
+/**
+ * Reference lowerings of multi-output capabilities (backward kernels), in primitives. They run inside backward
+ * passes, where nothing is taped.
+ */
+export const multiLowerings = {
+  /** Backpropagation through time of {@link lowerings.lstmSequence}, recomputing the gates from Y. */
+  lstmSequenceGrad: (inputs: readonly Tensor[]): Tensor[] => {
+    const [xp, wh, h0, c0, y, gy] = inputs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    const [b, steps, h4] = xp.shape as [number, number, number];
+    const hid = h4 / 4;
+    return withTemps((t) => {
+      const at = (v: Tensor, s: number, k: 0 | 1) => t(reshape(t(slice(v, [0, s, k, 0], [b, 1, 1, hid])), [b, hid]));
+      let dhNext = t(mul(h0, 0));
+      let dcNext = t(mul(c0, 0));
+      const dzs: Tensor[] = new Array<Tensor>(steps);
+      const hPrevs: Tensor[] = new Array<Tensor>(steps);
+      for (let s = steps - 1; s >= 0; s--) {
+        const hPrev = s === 0 ? h0 : at(y, s - 1, 0);
+        const cPrev = s === 0 ? c0 : at(y, s - 1, 1);
+        const c = at(y, s, 1);
+        const z = t(add(t(reshape(t(slice(xp, [0, s, 0], [b, 1, h4])), [b, h4])), t(matmul(hPrev, wh))));
+        const [zi, zf, zg, zo] = split(z, 4, 1).map(t) as [Tensor, Tensor, Tensor, Tensor];
+        const i = t(sigmoid(zi));
+        const f = t(sigmoid(zf));
+        const g = t(tanh(zg));
+        const o = t(sigmoid(zo));
+        const tc = t(tanh(c));
+        const dh = t(add(at(gy, s, 0), dhNext));
+        const one = 1;
+        const dc = t(add(t(add(at(gy, s, 1), dcNext)), t(mul(t(mul(dh, o)), t(sub(one, t(mul(tc, tc))))))));
+        const dzi = t(mul(t(mul(dc, g)), t(mul(i, t(sub(one, i))))));
+        const dzf = t(mul(t(mul(dc, cPrev)), t(mul(f, t(sub(one, f))))));
+        const dzg = t(mul(t(mul(dc, i)), t(sub(one, t(mul(g, g))))));
+        const dzo = t(mul(t(mul(dh, tc)), t(mul(o, t(sub(one, o))))));
+        const dz = t(concat([dzi, dzf, dzg, dzo], 1));
+        dzs[s] = dz;
+        hPrevs[s] = hPrev;
+        dhNext = t(matmul(dz, t(transpose(wh))));
+        dcNext = t(mul(dc, f));
+      }
+      const dZ = t(stack(dzs, 1)); // [B, T, 4H]
+      const hP = t(reshape(t(stack(hPrevs, 1)), [b * steps, hid]));
+      const gWh = matmul(t(transpose(hP)), t(reshape(dZ, [b * steps, h4])));
+      return [dZ.clone(), gWh, dhNext.clone(), dcNext.clone()];
+    });
+  },
 };

@@ -1,2 +1,3 @@
 export type * from './ops.ts';
+export { CAPABILITY_LIST } from './ops.ts';
 export type * from './backend.ts';

@@ -20,7 +20,13 @@ export type PrimitiveOp = UnaryOp | BinaryOp | CompareOp | ReduceOp | 'where' | 
  * Optional fast paths. Core has a reference lowering for each, built from primitives, used when a backend does not
  * list the capability in `Backend.capabilities`.
  */
-export type Capability = 'matmul' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul';
+export type Capability =
+  | 'matmul' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul' | 'lstmSequence' | 'lstmSequenceGrad';
+
+/** Every capability, in a stable order (for validation and listings). */
+export const CAPABILITY_LIST: readonly Capability[] = [
+  'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad',
+];
 
 /** Everything a backend can be asked to run. */
 export type KernelOp = PrimitiveOp | Capability;
@@ -100,6 +106,17 @@ export interface KernelParams {
    * codebook (float32 [centroids, blockSize]); codes are uint8 [N, ceil(K·bits/8)] (int) or [N, K/blockSize] (PQ), and for unsigned int codes zeroPoints (float32 like scales).
    */
   packedMatmul: { readonly weights: PackedWeights };
+  /**
+   * A whole LSTM layer over time. Inputs: xProj [B, T, 4H] (x·Wx + b, hoisted out of the loop), wh [H, 4H],
+   * h0 [B, H], c0 [B, H]. Gates in the order i, f, g, o: z = xProj_t + h_{t−1}·wh; c_t = σ(f)·c_{t−1} + σ(i)·tanh(g);
+   * h_t = σ(o)·tanh(c_t). One output Y [B, T, 2, H] with Y[:, t, 0] = h_t and Y[:, t, 1] = c_t.
+   */
+  lstmSequence: object;
+  /**
+   * Backward of {@link lstmSequence}. Inputs: xProj, wh, h0, c0, Y, gY (gradient of Y). Four outputs:
+   * gXProj [B, T, 4H], gWh [H, 4H], gh0 [B, H], gc0 [B, H]. Only called inside backward passes (never taped).
+   */
+  lstmSequenceGrad: object;
 }
 
 /** A strided view of a backend buffer, as a kernel receives it. Strides and offset count elements. */

@@ -1,0 +1,77 @@
+// The fused lstmSequence capability (forward and BPTT kernels) against core's primitive lowering, and gradcheck.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createRuntime, lstmSequence, type Runtime, type Tensor, tensor, valueAndGrad, CAPABILITY_LIST } from '@nibble/core';
+import { gradcheck } from '@nibble/core/testing';
+import { cpuFactory } from '../src/index.ts';
+
+const fused = createRuntime({ backends: [cpuFactory()] });
+const lowered = createRuntime({ backends: [cpuFactory({ disable: CAPABILITY_LIST })] });
+const reference = createRuntime({ backends: [cpuFactory({ precision: 'float64' })] });
+
+const dims = fc.record({ b: fc.integer({ min: 1, max: 3 }), t: fc.integer({ min: 1, max: 4 }), h: fc.integer({ min: 1, max: 4 }) });
+const vals = (n: number) => fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n });
+const caseArb = dims.chain(({ b, t, h }) =>
+  fc.record({ b: fc.constant(b), t: fc.constant(t), h: fc.constant(h), xp: vals(b * t * 4 * h), wh: vals(h * 4 * h), h0: vals(b * h), c0: vals(b * h), gy: vals(b * t * 2 * h) }),
+);
+
+function inputs(rt: Runtime, c: { b: number; t: number; h: number; xp: number[]; wh: number[]; h0: number[]; c0: number[] }): Tensor[] {
+  return [
+    tensor(c.xp, { runtime: rt, shape: [c.b, c.t, 4 * c.h] }),
+    tensor(c.wh, { runtime: rt, shape: [c.h, 4 * c.h] }),
+    tensor(c.h0, { runtime: rt, shape: [c.b, c.h] }),
+    tensor(c.c0, { runtime: rt, shape: [c.b, c.h] }),
+  ];
+}
+
+function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
+  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!), `element ${i}: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i]!)));
+}
+
+describe('lstmSequence capability', () => {
+  it('forward and all four gradients match the primitive lowering', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const run = (rt: Runtime) => {
+          const xs = inputs(rt, c);
+          const gy = tensor(c.gy, { runtime: rt, shape: [c.b, c.t, 2, c.h] });
+          const { value, grads } = valueAndGrad((...a: Tensor[]) => lstmSequence(a[0]!, a[1]!, a[2]!, a[3]!).mul(gy).sum())(...xs);
+          const y = lstmSequence(xs[0]!, xs[1]!, xs[2]!, xs[3]!);
+          return [y.dataSync(), value.dataSync(), ...grads.map((g) => g.dataSync())];
+        };
+        const a = run(fused);
+        const b = run(lowered);
+        a.forEach((v, i) => close(v, b[i]!, 1e-5));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gradcheck through the fused kernels (float64 central differences)', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const r = gradcheck(
+          (xp, wh, h0, c0) => {
+            const w = tensor(c.gy, { runtime: xp!.runtime, shape: [c.b, c.t, 2, c.h] });
+            return lstmSequence(xp!, wh!, h0!, c0!).mul(w).sum();
+          },
+          [
+            { shape: [c.b, c.t, 4 * c.h], values: c.xp },
+            { shape: [c.h, 4 * c.h], values: c.wh },
+            { shape: [c.b, c.h], values: c.h0 },
+            { shape: [c.b, c.h], values: c.c0 },
+          ],
+          { runtime: fused, reference },
+        );
+        expect(r.ok, r.message).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('rejects mismatched shapes naming the operand', () => {
+    const [xp, , h0, c0] = inputs(fused, { b: 2, t: 3, h: 2, xp: new Array(48).fill(0), wh: new Array(16).fill(0), h0: [0, 0, 0, 0], c0: [0, 0, 0, 0] });
+    const bad = tensor(new Array(15).fill(0), { runtime: fused, shape: [3, 5] });
+    expect(() => lstmSequence(xp!, bad, h0!, c0!)).toThrow(/wh has shape \[3,5\]; expected \[2,8\]/);
+  });
+});
