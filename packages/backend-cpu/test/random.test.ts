@@ -50,3 +50,17 @@ describe('random tensors', () => {
     expect(Math.abs(mean(r))).toBeLessThan(5 * Math.sqrt(4 / n));
   });
 });
+
+describe('randomPermutation', () => {
+  it('is a bijection of 0..n-1, deterministic per key', async () => {
+    const { randomPermutation } = await import('@nibble/core');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200 }), fc.nat(1000), (n, seed) => {
+        const p = Array.from(randomPermutation(n, { seed, stream: 1, counter: 0 }, { runtime: a }).dataSync());
+        expect([...p].sort((x, y) => x - y)).toEqual([...Array(n).keys()]);
+        expect(Array.from(randomPermutation(n, { seed, stream: 1, counter: 0 }, { runtime: b }).dataSync())).toEqual(p);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});

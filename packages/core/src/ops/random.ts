@@ -3,7 +3,8 @@ import { assertShape, numel } from '../shape.ts';
 import type { RngKey } from '../spi/ops.ts';
 import type { Tensor } from '../tensor.ts';
 import { bind } from './bind.ts';
-import { type CreateOptions, placement } from './create.ts';
+import { type CreateOptions, fromHost, placement } from './create.ts';
+import { permutation } from '../rng/distributions.ts';
 import { add, cast, cos, floor, log, lt, mul, sqrt, sub, withTemps } from './elementwise.ts';
 
 /** Philox blocks (4 words each) needed for `n` draws: the next independent draw starts this many blocks later. */
@@ -64,4 +65,12 @@ export function randint(shape: readonly number[], lo: number, hi: number, key: R
     throw new ValueError(`randint: range [${lo}, ${hi}) is invalid; expected integers with 0 < hi − lo ≤ 2^24`);
   }
   return withTemps((t) => cast(t(add(t(floor(t(mul(t(randomUniform(shape, key, 0, 1, opts)), hi - lo)))), lo)), 'int32'));
+}
+
+/** A uniformly random permutation of 0..n−1 (int32), Fisher–Yates driven by the Philox stream of `key`. */
+export function randomPermutation(n: number, key: RngKey, opts: CreateOptions = {}): Tensor {
+  if (!Number.isSafeInteger(n) || n < 0) throw new ValueError(`randomPermutation: n = ${n}; expected a non-negative integer`);
+  checkKey('randomPermutation', key);
+  const { runtime, backend } = placement(opts);
+  return fromHost(runtime, backend, 'int32', [n], permutation({ seed: key.seed, stream: key.stream }, key.counter, n));
 }
