@@ -109,12 +109,21 @@ export abstract class Module implements Disposable {
    * is attached. Call it inside the forward pass (the result may be a new tensor owned by the enclosing scope).
    */
   protected weight(name: string): Tensor {
-    const raw = this.rawParameter(name);
+    return this.applyWeightTransform(name, this.rawParameter(name));
+  }
+
+  /**
+   * Passes `value` through the transform attached to parameter `name` (or returns it unchanged). For layers whose
+   * computed weight is derived from the raw parameter before quantization (e.g. the Björck-orthogonalized recurrent
+   * matrix of {@link OrthogonalRNN}), so the transform sees the weight actually used.
+   */
+  protected applyWeightTransform(name: string, value: Tensor): Tensor {
+    this.rawParameter(name); // throws a named error for an unknown parameter
     const transform = this.transforms.get(name);
-    if (!transform) return raw;
+    if (!transform) return value;
     const root = this.root();
     const full = this.path(name);
-    return transform(raw, {
+    return transform(value, {
       name: full,
       training: this.training,
       step: root.progress.step,
@@ -122,6 +131,15 @@ export abstract class Module implements Disposable {
       key: { seed: root.progress.seed, stream: streamOf(full), counter: root.progress.step * 2 ** 20 },
       ...(root.progress.rate === undefined ? {} : { rate: root.progress.rate }),
     });
+  }
+
+  /**
+   * A random key for stochastic layers (dropout): unique to this module's path, `purpose`, the training step and the
+   * seed set by {@link Module.setProgress}, so masks differ per step and repeat on resume.
+   */
+  protected randomKey(purpose: string): RngKey {
+    const root = this.root();
+    return { seed: root.progress.seed, stream: streamOf(`${this.path(purpose)}#${root.progress.step}`), counter: 0 };
   }
 
   /** Attaches (or with `undefined` removes) the transform of a parameter, by its dotted name from this module. */

@@ -72,9 +72,15 @@ export function logSumExp(x: Tensor, axes: Axes = -1, keepDims = false): Tensor 
   });
 }
 
-/** log softmax along an axis. */
+/**
+ * log softmax along an axis, as (x − m) − log Σ exp(x − m) with m the (gradient-free) maximum: subtracting the
+ * maximum first keeps the result exact for large logits (x − logSumExp(x) would cancel catastrophically).
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return withTemps((t) => sub(x, t(logSumExp(x, axis, true))));
+  return withTemps((t) => {
+    const shifted = t(sub(x, t(stopGradient(t(max(x, axis, true))))));
+    return sub(shifted, t(log(t(sum(t(exp(shifted)), axis, true)))));
+  });
 }
 
 /** softmax along an axis. */
