@@ -1,9 +1,7 @@
-import { concat, matmul, scope, ShapeError, stack, type Tensor, zeros } from '@nibble/core';
+import { lstmSequence, matmul, scope, ShapeError, stack, type Tensor, zeros } from '@nibble/core';
 import { Dropout } from './dropout.ts';
 import { checkProbability, checkSize, Initializer, type LayerOptions } from './init.ts';
-import { LSTM_STATE_PARTS, lstmCell } from './lstm-cell.ts';
 import { Module } from './module.ts';
-import { scan } from './recurrence.ts';
 
 /** Options of {@link LSTM}. */
 export interface LSTMOptions extends LayerOptions {
@@ -108,12 +106,13 @@ export class LSTM extends Module {
         if (this.hasBias) projected = projected.add(this.weight(`biasIh${l}`).add(this.weight(`biasHh${l}`)));
         const h0 = state ? state.h.slice([l], [1]).squeeze(0) : zeros([B, H], { runtime: x.runtime, backend: x.backend.name });
         const c0 = state ? state.c.slice([l], [1]).squeeze(0) : zeros([B, H], { runtime: x.runtime, backend: x.backend.name });
-        const gates0 = zeros([B, (LSTM_STATE_PARTS - 2) * H], { runtime: x.runtime, backend: x.backend.name });
-        const states = scan(lstmCell, projected.reshape([T, B, 4 * H]), concat([h0, c0, gates0], 1), [this.weight(`weightHh${l}`)]);
-        seq = states.slice([0, 0, 0], [T, B, H]);
-        const last = states.slice([T - 1], [1]).squeeze(0);
-        hs.push(last.slice([0, 0], [B, H]));
-        cs.push(last.slice([0, H], [B, H]));
+        // One fused op for the whole layer over time (the backend's lstmSequence kernel, or core's lowering):
+        // Y [B, T, 2, H] holds h_t and c_t.
+        const xProj = projected.reshape([T, B, 4 * H]).transpose(0, 1);
+        const y = lstmSequence(xProj, this.weight(`weightHh${l}`).transpose(), h0, c0);
+        seq = y.slice([0, 0, 0, 0], [B, T, 1, H]).reshape([B, T, H]).transpose(0, 1); // [T, B, H]
+        hs.push(y.slice([0, T - 1, 0, 0], [B, 1, 1, H]).reshape([B, H]));
+        cs.push(y.slice([0, T - 1, 1, 0], [B, 1, 1, H]).reshape([B, H]));
         if (l + 1 < L) seq = this.dropouts[l]!.forward(seq);
       }
       const output = this.batchFirst ? seq.transpose(0, 1).contiguous() : seq.contiguous();

@@ -67,10 +67,19 @@ export function gemmPacked(a: HostArray, aOff: number, ars: number, acs: number,
         c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
         c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
       }
-      const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
       const j0 = p * R;
-      for (let r = 0; r < R && i0 + r < m; r++) {
-        for (let cc = 0; cc < R && j0 + cc < n; cc++) c[cOff + (i0 + r) * n + j0 + cc] = block[r * R + cc]!;
+      const base = cOff + i0 * n + j0;
+      if (i0 + R <= m && j0 + R <= n) {
+        c[base] = c00; c[base + 1] = c01; c[base + 2] = c02; c[base + 3] = c03;
+        c[base + n] = c10; c[base + n + 1] = c11; c[base + n + 2] = c12; c[base + n + 3] = c13;
+        c[base + 2 * n] = c20; c[base + 2 * n + 1] = c21; c[base + 2 * n + 2] = c22; c[base + 2 * n + 3] = c23;
+        c[base + 3 * n] = c30; c[base + 3 * n + 1] = c31; c[base + 3 * n + 2] = c32; c[base + 3 * n + 3] = c33;
+      } else {
+        // edge block: write only the cells inside C
+        const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+        for (let r = 0; r < R && i0 + r < m; r++) {
+          for (let cc = 0; cc < R && j0 + cc < n; cc++) c[base + r * n + cc] = block[r * R + cc]!;
+        }
       }
     }
   }
