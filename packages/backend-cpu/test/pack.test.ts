@@ -1,12 +1,12 @@
 // Packs @nibble/core and @nibble/backend-cpu with `pnpm pack`, installs the tarballs in a temporary project outside
 // the workspace, and uses them from plain ESM (node) and from TypeScript (tsc checks the published types).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packWorkspace } from '../../../tools/scripts/pack-workspace.mjs';
 
-const root = resolve(import.meta.dirname, '../../..');
 const work = mkdtempSync(join(tmpdir(), 'nibble-pack-'));
 const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_yes: 'true' } });
@@ -15,13 +15,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('published packages', () => {
   it('install from tarballs and work from plain ESM with types', () => {
-    const tarballs = join(work, 'tarballs');
-    for (const pkg of ['core', 'backend-cpu']) {
-      const dir = join(root, 'packages', pkg);
-      run('pnpm', ['run', 'build'], dir);
-      run('pnpm', ['pack', '--pack-destination', tarballs], dir);
-    }
-    const files = readdirSync(tarballs).map((f) => join(tarballs, f));
+    const files = Object.values(packWorkspace(join(work, 'tarballs'), ['core', 'backend-cpu']));
     expect(files).toHaveLength(2);
 
     const app = join(work, 'app');
