@@ -1,4 +1,5 @@
-import { type Tensor, tensor, valueAndGrad } from '@nibble/core';
+import { defaultRuntime, type Tensor, tensor, valueAndGrad } from '@nibble/core';
+import { defaultRegistry } from './index.ts';
 import { describe, expect, it } from 'vitest';
 import { gaussian, make, run, stepCtx, weight } from '../../test/setup.ts';
 import { QuantizerConfigError, QuantizerExportError } from '../errors.ts';
@@ -120,5 +121,17 @@ describe('quant-noise (spec §3)', () => {
   it('§8 size of Quant-Noise is the size of its target quantizer', () => {
     expect(make('quant-noise', { variant: 'scalar', p: 0.5, target: { bits: 4, scheme: 'affine' } }, [8, 16]).sizeBits([8, 16])).toBe(128 * 4 + 32 + 4);
     expect(make('quant-noise', { variant: 'exact-pq', p: 0.5, blockSize: 4, centroids: 16 }, [8, 16]).sizeBits([8, 16])).toBe(32 * 4 + 16 * 16 * 4);
+  });
+
+  it('§3.2 activations: noised entries are q(y), clean entries clamp(y, −5, 5); gradient 1[|y| ≤ 5]', () => {
+    const y = weight([-7, -2, 0.3, 1.1, 6, 4.9, -0.2, 3.3], [2, 4]);
+    const q = defaultRegistry.create('quant-noise', { variant: 'scalar', p: 0.5, target: { bits: 4 } }, { shape: [2, 4], role: 'activation', runtime: defaultRuntime });
+    const full = run(make('ste', { bits: 4 }, [2, 4]), y);
+    const out = run(q, y, stepCtx(4));
+    const vals = y.dataSync();
+    out.forEach((v, i) => expect(v === Math.min(Math.max(vals[i]!, -5), 5) || v === full[i]).toBe(true));
+    const { value, grads } = valueAndGrad((x: Tensor) => q.forward(x, stepCtx(4)).sum())(y);
+    expect(Array.from(grads[0].dataSync())).toEqual([0, 1, 1, 1, 0, 1, 1, 1]);
+    for (const t of [y, value, grads[0]]) t.dispose();
   });
 });

@@ -24,6 +24,8 @@ export const quantNoiseConfigSchema = z.discriminatedUnion('variant', [
     remainder,
     /** The §1 quantizer used for q (default: 8-bit affine min-max, refreshed every step). */
     target: steConfigSchema.optional(),
+    /** Activations only: clean entries are clamp(y, −t, t) (fairseq clamp_threshold = 5). */
+    clampThreshold: z.number().positive().default(5),
   }),
   z.strictObject({
     /** Variant B (§3.3): dropped blocks zeroed, survivors rescaled by 1/(1 − p); eval is the identity. */
@@ -104,6 +106,15 @@ export class QuantNoiseQuantizer implements Quantizer {
       if (cfg.variant === 'proxy') {
         if (!ctx.training || p === 0) return identityGradient(w);
         return proxyNoise(w, blockMask(w, cfg.blockSize, p, ctx.key), p, cfg.steOnDropped);
+      }
+      if (cfg.variant === 'scalar' && this.ctx.role === 'activation') {
+        // §3.2 activation hook: y' = clamp(y, −t, t) + sg(M ⊙ (q(y) − y)); noised entries are q(y), clean ones clamp(y).
+        const clamped = w.clamp(-cfg.clampThreshold, cfg.clampThreshold);
+        const qy = this.inner!.quantizedValue(w, ctx);
+        if (!ctx.training || p === 1) return straightThrough(clamped, qy);
+        if (p === 0) return clamped;
+        const m = blockMask(w, cfg.blockSize, p, ctx.key);
+        return straightThrough(clamped, noGrad(() => where(m.gt(0), qy, clamped)));
       }
       const q = cfg.variant === 'scalar' ? this.inner!.quantizedValue(w, ctx) : this.pqValue(w, ctx);
       if (!ctx.training || p === 1) return straightThrough(w, q);

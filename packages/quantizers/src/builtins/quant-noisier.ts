@@ -85,7 +85,7 @@ export class QuantNoisierQuantizer implements Quantizer {
     ctx: QuantizerCreateContext,
   ) {
     this.noise = new QuantNoiseQuantizer(
-      { variant: 'scalar', p: config.pHat, blockSize: config.blockSize, remainder: config.remainder, target: config.target ?? DEFAULT_NOISE_TARGET },
+      { variant: 'scalar', p: config.pHat, blockSize: config.blockSize, remainder: config.remainder, target: config.target ?? DEFAULT_NOISE_TARGET, clampThreshold: 5 },
       ctx,
       'quant-noisier',
     );
