@@ -5,6 +5,8 @@
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# the Vulkan loader Dawn (WebGPU in Node) opens; chromium's SwiftShader is the driver behind it
+ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || [ -e /usr/lib/x86_64-linux-gnu/libvulkan.so.1 ] || missing+=(libvulkan1)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "nibble: installing system packages: ${missing[*]}" >&2
