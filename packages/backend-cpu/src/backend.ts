@@ -84,8 +84,11 @@ export class CpuBackend implements Backend {
     return this.slot(buffer).data.slice();
   }
 
+  /** The host array behind a view's buffer (subclasses run other kernels on it). */
+  protected readonly lookup = (v: TensorView): HostArray => this.slot(v.buffer).data;
+
   run(call: KernelCall<KernelOp>): void {
-    const lookup = (v: TensorView): HostArray => this.slot(v.buffer).data;
+    const lookup = this.lookup;
     const op = call.op;
     if (ELEMENTWISE_OPS.has(op)) return runElementwise(call, lookup);
     switch (op) {

@@ -1,0 +1,176 @@
+// The CPU backend with native kernels (Node): the same buffers (JS typed arrays, handed to C++ without copies) and
+// the same semantics as the TypeScript backend, with matmul, elementwise float32 ops, fake-quant and the fused LSTM
+// sequence kernels running in the addon. Anything the native path does not cover falls through to the TS kernels.
+import type { HostArray } from '@nibble/core';
+import type { BackendFactory, KernelCall, KernelOp, KernelParams, TensorView } from '@nibble/core/spi';
+import { CpuBackend, type CpuBackendOptions } from './backend.ts';
+import { loadNative, requireAddon } from './native/loader.ts';
+import type { NativeAddon } from './native/addon-types.ts';
+import { broadcastStrides, forEachStrided, isDense } from './strided.ts';
+
+const BINARY: Partial<Record<KernelOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+const UNARY: Partial<Record<KernelOp, number>> = { neg: 0, abs: 1, sqrt: 7 };
+/** Below this many elements the N-API call costs more than the TypeScript loop. */
+const MIN_NATIVE_ELEMENTS = 2048;
+
+const f32 = (a: HostArray): a is Float32Array => a instanceof Float32Array;
+
+/** The CPU backend whose hot kernels run in the native addon. Create it through {@link cpuNative}. */
+export class NativeCpuBackend extends CpuBackend {
+  private readonly addon: NativeAddon;
+
+  constructor(addon: NativeAddon, options: CpuBackendOptions = {}) {
+    super({ ...options, name: options.name ?? 'cpu' });
+    this.addon = addon;
+  }
+
+  override run(call: KernelCall<KernelOp>): void {
+    if (this.runNative(call)) return;
+    super.run(call);
+  }
+
+  private runNative(call: KernelCall<KernelOp>): boolean {
+    const out = this.lookup(call.outputs[0]!);
+    if (!f32(out) || call.inputs.some((v) => v.dtype !== 'float32')) return false;
+    const op = call.op;
+    if (op === 'matmul') return this.matmul(call as KernelCall<'matmul'>, out);
+    if (out.length < MIN_NATIVE_ELEMENTS) return false;
+    const bin = BINARY[op];
+    if (bin !== undefined) return this.binary(bin, call, out);
+    const un = UNARY[op];
+    if (un !== undefined) return this.unary(un, call, out);
+    if (op === 'fakeQuant') return this.fakeQuant(call as KernelCall<'fakeQuant'>, out);
+    return false;
+  }
+
+  /** Batched strided sgemm: transposed and broadcast operands are packed by the kernel, never copied here. */
+  private matmul(call: KernelCall<'matmul'>, out: Float32Array): boolean {
+    const [a, b] = call.inputs as [TensorView, TensorView];
+    const A = this.lookup(a);
+    const B = this.lookup(b);
+    if (!f32(A) || !f32(B)) return false;
+    const m = a.shape.at(-2)!;
+    const k = a.shape.at(-1)!;
+    const n = b.shape.at(-1)!;
+    const batchShape = call.outputs[0]!.shape.slice(0, -2);
+    const ar = a.shape.length;
+    const br = b.shape.length;
+    const aBatch = batchOf(a, batchShape);
+    const bBatch = batchOf(b, batchShape);
+    if (m * n === 0) return true;
+    if (k === 0) {
+      out.fill(0);
+      return true;
+    }
+    // One call per outer batch index; the innermost batch axis goes to the kernel as its batch stride.
+    const inner = batchShape.at(-1) ?? 1;
+    const outerShape = batchShape.slice(0, -1);
+    const aInner = aBatch.at(-1) ?? 0;
+    const bInner = bBatch.at(-1) ?? 0;
+    forEachStrided(outerShape, [aBatch.slice(0, -1), bBatch.slice(0, -1)], [a.offset, b.offset], (i, offs) => {
+      this.addon.sgemm(
+        inner, m, n, k,
+        A, offs[0]!, a.strides[ar - 2]!, a.strides[ar - 1]!, aInner,
+        B, offs[1]!, b.strides[br - 2]!, b.strides[br - 1]!, bInner,
+        out, i * inner * m * n, n, m * n, false,
+      );
+    });
+    return true;
+  }
+
+  private binary(code: number, call: KernelCall<KernelOp>, out: Float32Array): boolean {
+    const [a, b] = call.inputs as [TensorView, TensorView];
+    const A = this.lookup(a);
+    const B = this.lookup(b);
+    if (!f32(A) || !f32(B)) return false;
+    const shape = call.outputs[0]!.shape;
+    const as = broadcastStrides(a, shape);
+    const bs = broadcastStrides(b, shape);
+    // the vector kernel walks the last axis with stride 0 (broadcast) or 1
+    if ((as.at(-1) ?? 0) > 1 || (bs.at(-1) ?? 0) > 1) return false;
+    this.addon.binary(code, [...shape], A.subarray(a.offset), as, B.subarray(b.offset), bs, out);
+    return true;
+  }
+
+  private unary(code: number, call: KernelCall<KernelOp>, out: Float32Array): boolean {
+    const x = call.inputs[0]!;
+    const X = this.lookup(x);
+    if (!f32(X) || !isDense(x, call.outputs[0]!.shape)) return false;
+    this.addon.unary(code, X.subarray(x.offset, x.offset + out.length), out);
+    return true;
+  }
+
+  /** Per tensor, or per channel along axis 0, on a dense input. */
+  private fakeQuant(call: KernelCall<'fakeQuant'>, out: Float32Array): boolean {
+    const [x, s, z] = call.inputs as [TensorView, TensorView, TensorView];
+    const { qmin, qmax, axis } = call.params as KernelParams['fakeQuant'];
+    if (!isDense(x, x.shape) || !(axis === null || axis === 0) || !Number.isInteger(qmin) || !Number.isInteger(qmax)) return false;
+    const X = this.lookup(x);
+    if (!f32(X)) return false;
+    const rows = axis === null ? 1 : x.shape[0]!;
+    const scale = denseCopy(s, this.lookup(s));
+    const zero = denseCopy(z, this.lookup(z));
+    if (zero.some((v) => !Number.isInteger(v))) return false;
+    this.addon.fakeQuant(X.subarray(x.offset, x.offset + out.length), out, rows, out.length / Math.max(rows, 1), scale, zero, qmin, qmax);
+    return true;
+  }
+}
+
+function batchOf(v: TensorView, batchShape: readonly number[]): number[] {
+  const lead = batchShape.length - (v.shape.length - 2);
+  return batchShape.map((d, i) => (i < lead ? 0 : v.shape[i - lead] === 1 && d !== 1 ? 0 : v.strides[i - lead]!));
+}
+
+function denseCopy(v: TensorView, src: HostArray): Float32Array {
+  const out = new Float32Array(v.shape.reduce((a, d) => a * d, 1));
+  forEachStrided(v.shape, [v.strides], [v.offset], (i, offs) => {
+    out[i] = src[offs[0]!]!;
+  });
+  return out;
+}
+
+/**
+ * The CPU backend with native kernels when the addon is built, named `cpu` like the TypeScript one so code does not
+ * change; `isAvailable` reports why the native path is off (and `create` then falls back to the TypeScript kernels).
+ *
+ * @example
+ * ```ts
+ * import { defaultRuntime } from '@nibble/core';
+ * import { cpuNative } from '@nibble/backend-cpu';
+ * defaultRuntime.register(cpuNative);
+ * ```
+ */
+export const cpuNative: BackendFactory = nativeFactory();
+
+/** A native CPU backend factory with options. */
+export function nativeFactory(options: Omit<CpuBackendOptions, 'precision'> = {}): BackendFactory {
+  const name = options.name ?? 'cpu';
+  const create = () => {
+    const loaded = loadNative();
+    if (!loaded.ok) {
+      warnOnce(loaded.reason);
+      return new CpuBackend({ ...options, name });
+    }
+    return new NativeCpuBackend(requireAddon('cpu'), { ...options, name });
+  };
+  return {
+    name,
+    priority: 20,
+    isAvailable: () => Promise.resolve({ ok: true }),
+    create: () => Promise.resolve(create()),
+    createSync: create,
+  };
+}
+
+/** Why the native kernels are off, or undefined when they are on. */
+export function nativeUnavailableReason(): string | undefined {
+  const loaded = loadNative();
+  return loaded.ok ? undefined : loaded.reason;
+}
+
+let warned = false;
+function warnOnce(reason: string): void {
+  if (warned) return;
+  warned = true;
+  console.warn(`nibble: native CPU kernels are off (${reason}); using the TypeScript kernels`);
+}
