@@ -1,0 +1,446 @@
+// N-API bindings. Every kernel reads and writes the memory of the JS TypedArrays it is given (zero copy); the
+// addon never hands native memory to JS. TypeScript validates shapes first with readable errors; the checks here
+// repeat the bounds checks so that a wrong call from elsewhere throws instead of corrupting memory.
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "openblas.h"
+#include "ops.h"
+#include "sgemm.h"
+#include "thread_pool.h"
+
+namespace {
+
+using namespace nibble;
+
+template <class T>
+struct View {
+  T* data;
+  size_t length;
+  bool present;
+};
+
+[[noreturn]] void throw_type(const Napi::Env& env, const std::string& msg) {
+  throw Napi::TypeError::New(env, msg);
+}
+[[noreturn]] void throw_range(const Napi::Env& env, const std::string& msg) {
+  throw Napi::RangeError::New(env, msg);
+}
+
+template <class T>
+View<T> typed(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, const char* name, bool optional) {
+  const Napi::Env env = info.Env();
+  Napi::Value v = info[i];
+  if (optional && (v.IsNull() || v.IsUndefined())) return View<T>{nullptr, 0, false};
+  if (!v.IsTypedArray()) throw_type(env, std::string("native: argument ") + name + " must be a typed array");
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != want) throw_type(env, std::string("native: argument ") + name + " has the wrong dtype");
+  Napi::ArrayBuffer buf = ta.ArrayBuffer();
+  auto* base = static_cast<uint8_t*>(buf.Data());
+  return View<T>{reinterpret_cast<T*>(base + ta.ByteOffset()), ta.ElementLength(), true};
+}
+
+View<float> f32(const Napi::CallbackInfo& info, size_t i, const char* name, bool optional = false) {
+  return typed<float>(info, i, napi_float32_array, name, optional);
+}
+
+long integer(const Napi::CallbackInfo& info, size_t i, const char* name, long min = 0) {
+  const Napi::Env env = info.Env();
+  if (!info[i].IsNumber()) throw_type(env, std::string("native: argument ") + name + " must be a number");
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= static_cast<double>(min)) || d > 9007199254740991.0 || d != static_cast<double>(static_cast<long>(d)))
+    throw_range(env, std::string("native: argument ") + name + " must be an integer >= " + std::to_string(min));
+  return static_cast<long>(d);
+}
+
+double number(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throw_type(info.Env(), std::string("native: argument ") + name + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+template <class T>
+void need(const Napi::Env& env, const View<T>& v, double elements, const char* name) {
+  if (v.present && static_cast<double>(v.length) < elements)
+    throw_range(env, std::string("native: ") + name + " has " + std::to_string(v.length) + " elements, needs " +
+                         std::to_string(static_cast<long long>(elements)));
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const KernelTable& kt = active_kernels();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", kt.isa);
+  o.Set("vectorFloats", kt.vector_floats);
+  o.Set("mr", kt.mr);
+  o.Set("nr", kt.nr);
+  o.Set("threads", ThreadPool::instance().threads());
+  o.Set("hardwareThreads", hardware_threads());
+  Napi::Array isas = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (const char* isa : {"avx512", "avx2", "baseline"})
+    if (cpu_supports_isa(isa)) isas.Set(n++, isa);
+  o.Set("supportedIsas", isas);
+  return o;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  ThreadPool::instance().set_threads(static_cast<int>(integer(info, 0, "threads", 1)));
+  return Napi::Number::New(info.Env(), ThreadPool::instance().threads());
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw_type(info.Env(), "native: isa must be a string");
+  return Napi::Boolean::New(info.Env(), set_active_isa(info[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
+Napi::Value ScratchBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(gemm_scratch_bytes() + ops_scratch_bytes() + lstm_scratch_bytes()));
+}
+
+Napi::Value ReleaseScratch(const Napi::CallbackInfo& info) {
+  release_gemm_scratch();
+  release_ops_scratch();
+  release_lstm_scratch();
+  return info.Env().Undefined();
+}
+
+// sgemm(batch, m, n, k, a, aOff, aRow, aCol, aBatch, b, bOff, bRow, bCol, bBatch, c, cOff, ldc, ldcb, accumulate)
+Napi::Value Sgemm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long batch = integer(info, 0, "batch"), m = integer(info, 1, "m"), n = integer(info, 2, "n"),
+             k = integer(info, 3, "k");
+  auto a = f32(info, 4, "a");
+  const long ao = integer(info, 5, "aOffset"), ar = integer(info, 6, "aRow"), ac = integer(info, 7, "aCol"),
+             ab = integer(info, 8, "aBatch");
+  auto b = f32(info, 9, "b");
+  const long bo = integer(info, 10, "bOffset"), br = integer(info, 11, "bRow"), bc = integer(info, 12, "bCol"),
+             bb = integer(info, 13, "bBatch");
+  auto c = f32(info, 14, "c");
+  const long co = integer(info, 15, "cOffset"), ldc = integer(info, 16, "ldc"), ldcb = integer(info, 17, "ldcb");
+  const bool accumulate = info[18].ToBoolean();
+  if (batch == 0 || m == 0 || n == 0) return env.Undefined();
+  if (ldc < n) throw_range(env, "native: sgemm ldc < n");
+  if (k > 0) {
+    need(env, a, ao + 1.0 + (batch - 1.0) * ab + (m - 1.0) * ar + (k - 1.0) * ac, "sgemm a");
+    need(env, b, bo + 1.0 + (batch - 1.0) * bb + (k - 1.0) * br + (n - 1.0) * bc, "sgemm b");
+  }
+  need(env, c, co + 1.0 + (batch - 1.0) * ldcb + (m - 1.0) * ldc + (n - 1.0), "sgemm c");
+  sgemm(batch, m, n, k, StridedMatrix{a.data + ao, ar, ac, ab}, StridedMatrix{b.data + bo, br, bc, bb}, c.data + co,
+        ldc, ldcb, accumulate);
+  return env.Undefined();
+}
+
+std::vector<long> long_list(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsArray()) throw_type(info.Env(), std::string("native: ") + name + " must be an array");
+  Napi::Array arr = info[i].As<Napi::Array>();
+  std::vector<long> out;
+  for (uint32_t j = 0; j < arr.Length(); ++j) {
+    Napi::Value v = arr.Get(j);
+    if (!v.IsNumber()) throw_type(info.Env(), std::string("native: ") + name + " must hold numbers");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0) || d != static_cast<double>(static_cast<long>(d)))
+      throw_range(info.Env(), std::string("native: ") + name + " must hold non-negative integers");
+    out.push_back(static_cast<long>(d));
+  }
+  return out;
+}
+
+// binary(op, shape, a, aStrides, b, bStrides, out)
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long op = integer(info, 0, "op");
+  if (op > static_cast<long>(BinaryOp::Min)) throw_range(env, "native: unknown binary op");
+  auto shape = long_list(info, 1, "shape");
+  auto a = f32(info, 2, "a");
+  auto as = long_list(info, 3, "aStrides");
+  auto b = f32(info, 4, "b");
+  auto bs = long_list(info, 5, "bStrides");
+  auto out = f32(info, 6, "out");
+  const size_t rank = shape.size();
+  if (as.size() != rank || bs.size() != rank) throw_range(env, "native: stride lists must match the shape's rank");
+  double total = 1, amax = 0, bmax = 0;
+  for (size_t d = 0; d < rank; ++d) {
+    total *= static_cast<double>(shape[d]);
+    if (shape[d] > 0) {
+      amax += static_cast<double>(shape[d] - 1) * static_cast<double>(as[d]);
+      bmax += static_cast<double>(shape[d] - 1) * static_cast<double>(bs[d]);
+    }
+  }
+  if (rank > 0 && ((as[rank - 1] > 1) || (bs[rank - 1] > 1))) throw_range(env, "native: last-axis stride must be 0 or 1");
+  if (total == 0) return env.Undefined();
+  need(env, a, amax + 1, "binary a");
+  need(env, b, bmax + 1, "binary b");
+  need(env, out, total, "binary out");
+  binary_broadcast(static_cast<BinaryOp>(op), static_cast<int>(rank), shape.data(), a.data, as.data(), b.data,
+                   bs.data(), out.data);
+  return env.Undefined();
+}
+
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long op = integer(info, 0, "op");
+  if (op > static_cast<long>(UnaryOp::Square)) throw_range(env, "native: unknown unary op");
+  auto x = f32(info, 1, "x");
+  auto out = f32(info, 2, "out");
+  need(env, out, static_cast<double>(x.length), "unary out");
+  unary_op(static_cast<UnaryOp>(op), static_cast<long>(x.length), x.data, out.data);
+  return env.Undefined();
+}
+
+// reduceRows(op, x, rows, cols, out)
+Napi::Value ReduceRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long op = integer(info, 0, "op");
+  if (op > 1) throw_range(env, "native: unknown reduction");
+  auto x = f32(info, 1, "x");
+  const long rows = integer(info, 2, "rows"), cols = integer(info, 3, "cols");
+  auto out = f32(info, 4, "out");
+  need(env, x, static_cast<double>(rows) * cols, "reduce x");
+  need(env, out, static_cast<double>(rows), "reduce out");
+  reduce_rows(static_cast<int>(op), rows, cols, x.data, out.data);
+  return env.Undefined();
+}
+
+// fakeQuant(x, out, rows, cols, scale, zero, qmin, qmax)
+Napi::Value FakeQuant(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto x = f32(info, 0, "x");
+  auto out = f32(info, 1, "out");
+  const long rows = integer(info, 2, "rows"), cols = integer(info, 3, "cols");
+  auto scale = f32(info, 4, "scale");
+  auto zero = f32(info, 5, "zero");
+  const double qmin = number(info, 6, "qmin"), qmax = number(info, 7, "qmax");
+  const double n = static_cast<double>(rows) * cols;
+  need(env, x, n, "fakeQuant x");
+  need(env, out, n, "fakeQuant out");
+  const long params = static_cast<long>(scale.length);
+  if (params != 1 && params != rows) throw_range(env, "native: fakeQuant scale must have 1 or rows entries");
+  if (zero.length != scale.length) throw_range(env, "native: fakeQuant zero must match scale");
+  fake_quant(rows, cols, x.data, scale.data, zero.data, params, static_cast<float>(qmin), static_cast<float>(qmax),
+             out.data);
+  return env.Undefined();
+}
+
+long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+void check_packed_params(const Napi::Env& env, const View<float>& scale, const View<float>& zero, long n, long k,
+                         long group) {
+  const double params = group > 0 ? static_cast<double>(n) * ceil_div(k, group) : static_cast<double>(n);
+  need(env, scale, params, "packed scale");
+  need(env, zero, params, "packed zero");
+}
+
+// int8Matmul(x, m, k, w, n, scale, zero|null, group, y)
+Napi::Value Int8Matmul(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto x = f32(info, 0, "x");
+  const long m = integer(info, 1, "m"), k = integer(info, 2, "k");
+  auto w = typed<int8_t>(info, 3, napi_int8_array, "w", false);
+  const long n = integer(info, 4, "n");
+  auto scale = f32(info, 5, "scale");
+  auto zero = f32(info, 6, "zero", true);
+  const long group = integer(info, 7, "group");
+  auto y = f32(info, 8, "y");
+  need(env, x, static_cast<double>(m) * k, "int8 x");
+  need(env, w, static_cast<double>(n) * k, "int8 w");
+  need(env, y, static_cast<double>(m) * n, "int8 y");
+  check_packed_params(env, scale, zero, n, k, group);
+  int8_matmul(m, k, n, x.data, w.data, scale.data, zero.data, group, y.data);
+  return env.Undefined();
+}
+
+// int4Matmul(x, m, k, w, n, signed, scale, zero|null, group, y)
+Napi::Value Int4Matmul(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto x = f32(info, 0, "x");
+  const long m = integer(info, 1, "m"), k = integer(info, 2, "k");
+  auto w = typed<uint8_t>(info, 3, napi_uint8_array, "w", false);
+  const long n = integer(info, 4, "n");
+  const bool is_signed = info[5].ToBoolean();
+  auto scale = f32(info, 6, "scale");
+  auto zero = f32(info, 7, "zero", true);
+  const long group = integer(info, 8, "group");
+  auto y = f32(info, 9, "y");
+  if (group % 32 != 0) throw_range(env, "native: int4 group must be a multiple of 32 (or 0)");
+  need(env, x, static_cast<double>(m) * k, "int4 x");
+  need(env, w, static_cast<double>(n) * ceil_div(k, 2), "int4 w");
+  need(env, y, static_cast<double>(m) * n, "int4 y");
+  check_packed_params(env, scale, zero, n, k, group);
+  int4_matmul(m, k, n, x.data, w.data, is_signed, scale.data, zero.data, group, y.data);
+  return env.Undefined();
+}
+
+// pqMatmul(x, m, k, codebook, centroids, d, codes, n, y)
+Napi::Value PqMatmul(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto x = f32(info, 0, "x");
+  const long m = integer(info, 1, "m"), k = integer(info, 2, "k");
+  auto codebook = f32(info, 3, "codebook");
+  const long centroids = integer(info, 4, "centroids", 1), d = integer(info, 5, "d", 1);
+  auto codes = typed<uint8_t>(info, 6, napi_uint8_array, "codes", false);
+  const long n = integer(info, 7, "n");
+  auto y = f32(info, 8, "y");
+  if (k % d != 0) throw_range(env, "native: pq k must be a multiple of d");
+  if (centroids > 256) throw_range(env, "native: pq centroids must be <= 256");
+  need(env, x, static_cast<double>(m) * k, "pq x");
+  need(env, codebook, static_cast<double>(centroids) * d, "pq codebook");
+  need(env, codes, static_cast<double>(n) * (k / d), "pq codes");
+  need(env, y, static_cast<double>(m) * n, "pq y");
+  for (size_t i = 0; i < static_cast<size_t>(n * (k / d)); ++i)
+    if (codes.data[i] >= centroids) throw_range(env, "native: pq code out of range");
+  pq_matmul(m, k, n, x.data, codebook.data, centroids, d, codes.data, y.data);
+  return env.Undefined();
+}
+
+// lstmForward(T, B, I, H, x, wx, wh, bias|null, h0|null, c0|null, hs, cs, gates|null)
+Napi::Value LstmForward(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long T = integer(info, 0, "T"), B = integer(info, 1, "B"), I = integer(info, 2, "I"),
+             H = integer(info, 3, "H");
+  auto x = f32(info, 4, "x");
+  auto wx = f32(info, 5, "wx");
+  auto wh = f32(info, 6, "wh");
+  auto bias = f32(info, 7, "bias", true);
+  auto h0 = f32(info, 8, "h0", true);
+  auto c0 = f32(info, 9, "c0", true);
+  auto hs = f32(info, 10, "hs");
+  auto cs = f32(info, 11, "cs");
+  auto gates = f32(info, 12, "gates", true);
+  const double G = 4.0 * H;
+  need(env, x, 1.0 * T * B * I, "lstm x");
+  need(env, wx, I * G, "lstm wx");
+  need(env, wh, H * G, "lstm wh");
+  need(env, bias, G, "lstm bias");
+  need(env, h0, 1.0 * B * H, "lstm h0");
+  need(env, c0, 1.0 * B * H, "lstm c0");
+  need(env, hs, 1.0 * T * B * H, "lstm hs");
+  need(env, cs, 1.0 * T * B * H, "lstm cs");
+  need(env, gates, T * B * G, "lstm gates");
+  lstm_forward(LstmWeights{I, H, wx.data, wh.data, bias.data}, T, B, x.data, h0.data, c0.data, hs.data, cs.data,
+               gates.data);
+  return env.Undefined();
+}
+
+// lstmBackward(T, B, I, H, x, wx, wh, h0|null, c0|null, hs, cs, gates, dhs|null, dhLast|null, dcLast|null,
+//              dx|null, dwx|null, dwh|null, db|null, dh0|null, dc0|null)
+Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long T = integer(info, 0, "T"), B = integer(info, 1, "B"), I = integer(info, 2, "I"),
+             H = integer(info, 3, "H");
+  auto x = f32(info, 4, "x");
+  auto wx = f32(info, 5, "wx");
+  auto wh = f32(info, 6, "wh");
+  auto h0 = f32(info, 7, "h0", true);
+  auto c0 = f32(info, 8, "c0", true);
+  auto hs = f32(info, 9, "hs");
+  auto cs = f32(info, 10, "cs");
+  auto gates = f32(info, 11, "gates");
+  auto dhs = f32(info, 12, "dhs", true);
+  auto dh_last = f32(info, 13, "dhLast", true);
+  auto dc_last = f32(info, 14, "dcLast", true);
+  auto dx = f32(info, 15, "dx", true);
+  auto dwx = f32(info, 16, "dwx", true);
+  auto dwh = f32(info, 17, "dwh", true);
+  auto db = f32(info, 18, "db", true);
+  auto dh0 = f32(info, 19, "dh0", true);
+  auto dc0 = f32(info, 20, "dc0", true);
+  const double G = 4.0 * H, BH = 1.0 * B * H;
+  need(env, x, 1.0 * T * B * I, "lstm x");
+  need(env, wx, I * G, "lstm wx");
+  need(env, wh, H * G, "lstm wh");
+  need(env, h0, BH, "lstm h0");
+  need(env, c0, BH, "lstm c0");
+  need(env, hs, T * BH, "lstm hs");
+  need(env, cs, T * BH, "lstm cs");
+  need(env, gates, T * B * G, "lstm gates");
+  need(env, dhs, T * BH, "lstm dhs");
+  need(env, dh_last, BH, "lstm dhLast");
+  need(env, dc_last, BH, "lstm dcLast");
+  need(env, dx, 1.0 * T * B * I, "lstm dx");
+  need(env, dwx, I * G, "lstm dwx");
+  need(env, dwh, H * G, "lstm dwh");
+  need(env, db, G, "lstm db");
+  need(env, dh0, BH, "lstm dh0");
+  need(env, dc0, BH, "lstm dc0");
+  lstm_backward(LstmWeights{I, H, wx.data, wh.data, nullptr}, T, B, x.data, h0.data, c0.data, hs.data, cs.data,
+                gates.data, dhs.data, dh_last.data, dc_last.data,
+                LstmGrads{dx.data, dwx.data, dwh.data, db.data, dh0.data, dc0.data});
+  return env.Undefined();
+}
+
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), fma_peak(integer(info, 0, "iterations", 1),
+                                                static_cast<int>(integer(info, 1, "threads", 1))));
+}
+
+Napi::Value StreamRead(const Napi::CallbackInfo& info) {
+  const long bytes = integer(info, 0, "bytes", 1024);
+  return Napi::Number::New(info.Env(), stream_read(static_cast<size_t>(bytes),
+                                                   static_cast<int>(integer(info, 1, "repeats", 1)),
+                                                   static_cast<int>(integer(info, 2, "threads", 1))));
+}
+
+Napi::Value OpenBlasLoad(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw_type(env, "native: path must be a string");
+  OpenBlasInfo r = openblas_load(info[0].As<Napi::String>().Utf8Value());
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ok", r.ok);
+  o.Set("reason", r.reason);
+  o.Set("core", r.core);
+  o.Set("config", r.config);
+  o.Set("threads", r.threads);
+  return o;
+}
+
+Napi::Value OpenBlasSetThreads(const Napi::CallbackInfo& info) {
+  openblas_set_threads(static_cast<int>(integer(info, 0, "threads", 1)));
+  return info.Env().Undefined();
+}
+
+// openblasSgemm(m, n, k, a, b, c): row-major, no transposes
+Napi::Value OpenBlasSgemm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long m = integer(info, 0, "m"), n = integer(info, 1, "n"), k = integer(info, 2, "k");
+  auto a = f32(info, 3, "a");
+  auto b = f32(info, 4, "b");
+  auto c = f32(info, 5, "c");
+  need(env, a, 1.0 * m * k, "openblas a");
+  need(env, b, 1.0 * k * n, "openblas b");
+  need(env, c, 1.0 * m * n, "openblas c");
+  openblas_sgemm(m, n, k, a.data, b.data, c.data);
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("scratchBytes", Napi::Function::New(env, ScratchBytes));
+  exports.Set("releaseScratch", Napi::Function::New(env, ReleaseScratch));
+  exports.Set("sgemm", Napi::Function::New(env, Sgemm));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("reduceRows", Napi::Function::New(env, ReduceRows));
+  exports.Set("fakeQuant", Napi::Function::New(env, FakeQuant));
+  exports.Set("int8Matmul", Napi::Function::New(env, Int8Matmul));
+  exports.Set("int4Matmul", Napi::Function::New(env, Int4Matmul));
+  exports.Set("pqMatmul", Napi::Function::New(env, PqMatmul));
+  exports.Set("lstmForward", Napi::Function::New(env, LstmForward));
+  exports.Set("lstmBackward", Napi::Function::New(env, LstmBackward));
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
+  exports.Set("streamRead", Napi::Function::New(env, StreamRead));
+  exports.Set("openblasLoad", Napi::Function::New(env, OpenBlasLoad));
+  exports.Set("openblasSetThreads", Napi::Function::New(env, OpenBlasSetThreads));
+  exports.Set("openblasSgemm", Napi::Function::New(env, OpenBlasSgemm));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nibble_cpu, Init)

@@ -1,0 +1,56 @@
+// The per-ISA kernel table. kernels.inc is compiled three times (AVX-512, AVX2+FMA, baseline SSE2) with GCC vector
+// extensions, and dispatch.cc picks one table at load time with __builtin_cpu_supports, so one build of the addon
+// runs on any x86-64 CPU (and on non-x86 CPUs with the baseline build).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace nibble {
+
+enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Max, Min };
+enum class UnaryOp : int { Neg = 0, Abs, Exp, Log, Tanh, Sigmoid, Relu, Sqrt, Square };
+
+struct KernelTable {
+  const char* isa;
+  int vector_floats;  // floats per SIMD register
+  // sgemm micro-kernel: C[MR×NR] (+)= Apanel[kc×MR]ᵀ·Bpanel[kc×NR]; panels are packed and 64-byte aligned.
+  int mr, nr;
+  void (*gemm_micro)(long kc, const float* a, const float* b, float* c, long ldc, int accumulate);
+  // c[i, 0:n] (+)= Σ_k a[i, k]·b[k, 0:n] for i < m ≤ 4: row-major B, read once (small-M path).
+  void (*gemm_small_m_rowmajor_b)(long m, long n, long k, const float* a, long lda, const float* b, long ldb,
+                                  float* c, long ldc, int accumulate);
+  // c[i, j] (+)= dot(a[i, :], bt[j, :]) for i < m ≤ 4 (B given transposed, rows contiguous).
+  void (*gemm_small_m_transposed_b)(long m, long n, long k, const float* a, long lda, const float* bt, long ldbt,
+                                    float* c, long ldc, int accumulate);
+  // Microbenchmarks: FMA throughput loop (returns flops done) and a read-only streaming sum.
+  double (*fma_loop)(long iterations);
+  float (*read_sum)(const float* data, size_t n);
+  // Elementwise with broadcasting over the last axis: stride 1 (contiguous) or 0 (repeated scalar).
+  void (*binary)(BinaryOp op, long n, const float* a, long sa, const float* b, long sb, float* out);
+  void (*unary)(UnaryOp op, long n, const float* x, float* out);
+  float (*reduce_sum)(const float* x, long n);
+  float (*reduce_max)(const float* x, long n);
+  // q = clamp(rne(x/s) + z, qmin, qmax); out = (q − z)·s.
+  void (*fake_quant)(long n, const float* x, float s, float z, float qmin, float qmax, float* out);
+  // Packed-weight dot products for one weight row against m ≤ 4 activation rows (see packed_matmul.cc).
+  void (*int8_rows)(long rows, long k, const int8_t* w, long ldw, const float* scale, const float* zero,
+                    long group, long groups_per_row, const float* x, long ldx, long m, float* y, long ldy);
+  void (*int4_rows)(long rows, long k, const uint8_t* w, long ldw, int is_signed, const float* scale,
+                    const float* zero, long group, long groups_per_row, const float* x, long ldx, long m, float* y,
+                    long ldy);
+  // LSTM gate math over one [B, 4H] pre-activation block (gate order i, f, g, o).
+  void (*lstm_gates)(long batch, long hidden, const float* z, long ldz, const float* bias, const float* c_prev,
+                     float* c, float* h, float* gates_out, long ldg);
+};
+
+const KernelTable& kernels_avx512();
+const KernelTable& kernels_avx2();
+const KernelTable& kernels_baseline();
+
+/** The best table for this CPU (or the one forced by NIBBLE_NATIVE_ISA=avx512|avx2|baseline). */
+const KernelTable& active_kernels();
+/** Overrides the active table; returns false when the CPU lacks the ISA. */
+bool set_active_isa(const char* isa);
+bool cpu_supports_isa(const char* isa);
+
+}  // namespace nibble

@@ -1,0 +1,119 @@
+// Whole-sequence LSTM (gate order i, f, g, o), time-major. Forward hoists the input projection X·Wx into one big
+// sgemm, then per step adds h_{t-1}·Wh in place and runs the fused gate pass. Backward keeps only the gate
+// gradients and dZ_t·Whᵀ inside the time loop; dWx, dWh, dX and db are single large products after it.
+#include <algorithm>
+#include <vector>
+
+#include "aligned_buffer.h"
+#include "ops.h"
+#include "sgemm.h"
+#include "thread_pool.h"
+
+namespace nibble {
+
+namespace {
+AlignedBuffer z_scratch, dz_scratch, state_scratch;
+}  // namespace
+
+void lstm_forward(const LstmWeights& w, long steps, long batch, const float* x, const float* h0, const float* c0,
+                  float* hs, float* cs, float* gates) {
+  const long H = w.hidden, I = w.input, G = 4 * H, B = batch;
+  if (steps <= 0 || B <= 0 || H <= 0) return;
+  const KernelTable& kt = active_kernels();
+  float* z = gates != nullptr ? gates : z_scratch.floats(static_cast<size_t>(steps * B * G));
+  sgemm(1, steps * B, G, I, StridedMatrix{x, I, 1, 0}, StridedMatrix{w.wx, G, 1, 0}, z, G, 0, false);
+  for (long t = 0; t < steps; ++t) {
+    float* zt = z + t * B * G;
+    const float* hp = t == 0 ? h0 : hs + (t - 1) * B * H;
+    const float* cp = t == 0 ? c0 : cs + (t - 1) * B * H;
+    if (hp != nullptr) sgemm(1, B, G, H, StridedMatrix{hp, H, 1, 0}, StridedMatrix{w.wh, G, 1, 0}, zt, G, 0, true);
+    float* ct = cs + t * B * H;
+    float* ht = hs + t * B * H;
+    if (B * H >= 32768 && ThreadPool::instance().threads() > 1) {
+      ThreadPool::instance().parallel_for(B, [&](long b, int) {
+        kt.lstm_gates(1, H, zt + b * G, G, w.bias, cp == nullptr ? nullptr : cp + b * H, ct + b * H, ht + b * H,
+                      gates != nullptr ? zt + b * G : nullptr, G);
+      });
+    } else {
+      kt.lstm_gates(B, H, zt, G, w.bias, cp, ct, ht, gates != nullptr ? zt : nullptr, G);
+    }
+  }
+}
+
+void lstm_backward(const LstmWeights& w, long steps, long batch, const float* x, const float* h0, const float* c0,
+                   const float* hs, const float* cs, const float* gates, const float* dhs, const float* dh_last,
+                   const float* dc_last, const LstmGrads& g) {
+  const long H = w.hidden, I = w.input, G = 4 * H, B = batch;
+  if (steps <= 0 || B <= 0 || H <= 0) return;
+  const KernelTable& kt = active_kernels();
+  float* dz = dz_scratch.floats(static_cast<size_t>(steps * B * G));
+  float* state = state_scratch.floats(static_cast<size_t>(3 * B * H));
+  float* dh_next = state;
+  float* dc_next = state + B * H;
+  float* tanh_c = state + 2 * B * H;
+  for (long i = 0; i < B * H; ++i) {
+    dh_next[i] = dh_last != nullptr ? dh_last[i] : 0.f;
+    dc_next[i] = dc_last != nullptr ? dc_last[i] : 0.f;
+  }
+  for (long t = steps - 1; t >= 0; --t) {
+    const float* gt = gates + t * B * G;
+    const float* ct = cs + t * B * H;
+    const float* cp = t == 0 ? c0 : cs + (t - 1) * B * H;
+    const float* dht = dhs != nullptr ? dhs + t * B * H : nullptr;
+    float* dzt = dz + t * B * G;
+    kt.unary(UnaryOp::Tanh, B * H, ct, tanh_c);
+    for (long b = 0; b < B; ++b) {
+      const float* gi = gt + b * G;
+      const float* gf = gi + H;
+      const float* gg = gi + 2 * H;
+      const float* go = gi + 3 * H;
+      float* zi = dzt + b * G;
+      float* zf = zi + H;
+      float* zg = zi + 2 * H;
+      float* zo = zi + 3 * H;
+      const float* tc = tanh_c + b * H;
+      float* dhn = dh_next + b * H;
+      float* dcn = dc_next + b * H;
+      for (long j = 0; j < H; ++j) {
+        const float dh = dhn[j] + (dht != nullptr ? dht[b * H + j] : 0.f);
+        const float i = gi[j], f = gf[j], gv = gg[j], o = go[j], tcj = tc[j];
+        const float cprev = cp != nullptr ? cp[b * H + j] : 0.f;
+        const float dc = dcn[j] + dh * o * (1.f - tcj * tcj);
+        zi[j] = dc * gv * i * (1.f - i);
+        zf[j] = dc * cprev * f * (1.f - f);
+        zg[j] = dc * i * (1.f - gv * gv);
+        zo[j] = dh * tcj * o * (1.f - o);
+        dcn[j] = dc * f;
+      }
+    }
+    // dh_{t-1} = dZ_t · Whᵀ (Whᵀ is read as a transposed operand: row stride 1, column stride 4H)
+    sgemm(1, B, H, G, StridedMatrix{dzt, G, 1, 0}, StridedMatrix{w.wh, 1, G, 0}, dh_next, H, 0, false);
+  }
+  if (g.dh0 != nullptr) std::copy(dh_next, dh_next + B * H, g.dh0);
+  if (g.dc0 != nullptr) std::copy(dc_next, dc_next + B * H, g.dc0);
+  const long rows = steps * B;
+  if (g.dx != nullptr)
+    sgemm(1, rows, I, G, StridedMatrix{dz, G, 1, 0}, StridedMatrix{w.wx, 1, G, 0}, g.dx, I, 0, false);
+  if (g.dwx != nullptr)
+    sgemm(1, I, G, rows, StridedMatrix{x, 1, I, 0}, StridedMatrix{dz, G, 1, 0}, g.dwx, G, 0, true);
+  if (g.dwh != nullptr) {
+    if (steps > 1)
+      sgemm(1, H, G, (steps - 1) * B, StridedMatrix{hs, 1, H, 0}, StridedMatrix{dz + B * G, G, 1, 0}, g.dwh, G, 0,
+            true);
+    if (h0 != nullptr) sgemm(1, H, G, B, StridedMatrix{h0, 1, H, 0}, StridedMatrix{dz, G, 1, 0}, g.dwh, G, 0, true);
+  }
+  if (g.db != nullptr)
+    for (long r = 0; r < rows; ++r) {
+      const float* row = dz + r * G;
+      for (long j = 0; j < G; ++j) g.db[j] += row[j];
+    }
+}
+
+size_t lstm_scratch_bytes() { return z_scratch.capacity() + dz_scratch.capacity() + state_scratch.capacity(); }
+void release_lstm_scratch() {
+  z_scratch.release();
+  dz_scratch.release();
+  state_scratch.release();
+}
+
+}  // namespace nibble

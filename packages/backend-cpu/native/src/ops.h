@@ -1,0 +1,66 @@
+// Threaded entry points behind the N-API bindings. Arguments are validated in TypeScript and again (bounds only)
+// in addon.cc before these run; these functions assume valid sizes.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels.h"
+
+namespace nibble {
+
+// Elementwise over an output of `rank` dims; a/b strides are element strides per output dim (0 = broadcast) and
+// their last-dim stride must be 0 or 1.
+void binary_broadcast(BinaryOp op, int rank, const long* shape, const float* a, const long* as, const float* b,
+                      const long* bs, float* out);
+void unary_op(UnaryOp op, long n, const float* x, float* out);
+/** out[r] = reduce(x[r, 0:cols]); op 0 = sum, 1 = max. */
+void reduce_rows(int op, long rows, long cols, const float* x, float* out);
+
+/** Per-row (channel) parameters when params == rows, one set for all when params == 1. */
+void fake_quant(long rows, long cols, const float* x, const float* scale, const float* zero, long params, float qmin,
+                float qmax, float* out);
+
+/** y[m, n] = x[m, :] · dequant(W[n, :]) for packed int8 / int4 rows (see kernels.inc for the formula). */
+void int8_matmul(long m, long k, long n, const float* x, const int8_t* w, const float* scale, const float* zero,
+                 long group, float* y);
+void int4_matmul(long m, long k, long n, const float* x, const uint8_t* w, bool is_signed, const float* scale,
+                 const float* zero, long group, float* y);
+/** y[m, r] = Σ_s codebook[codes[r, s]] · x[m, s·d:(s+1)·d] with a K×d codebook and S = k/d codes per row. */
+void pq_matmul(long m, long k, long n, const float* x, const float* codebook, long centroids, long d,
+               const uint8_t* codes, float* y);
+
+struct LstmWeights {
+  long input, hidden;
+  const float* wx;    // [I, 4H]
+  const float* wh;    // [H, 4H]
+  const float* bias;  // [4H] or null
+};
+
+/** Whole-sequence forward, time-major x [T, B, I]. gates [T, B, 4H] may be null (inference). */
+void lstm_forward(const LstmWeights& w, long steps, long batch, const float* x, const float* h0, const float* c0,
+                  float* hs, float* cs, float* gates);
+
+struct LstmGrads {
+  float* dx;   // [T, B, I] (overwritten)
+  float* dwx;  // [I, 4H] (accumulated)
+  float* dwh;  // [H, 4H] (accumulated)
+  float* db;   // [4H] (accumulated) or null
+  float* dh0;  // [B, H] (overwritten) or null
+  float* dc0;  // [B, H] (overwritten) or null
+};
+
+/** Whole-sequence backward through the saved forward (hs, cs, gates). dhs [T, B, H]; dh_last/dc_last may be null. */
+void lstm_backward(const LstmWeights& w, long steps, long batch, const float* x, const float* h0, const float* c0,
+                   const float* hs, const float* cs, const float* gates, const float* dhs, const float* dh_last,
+                   const float* dc_last, const LstmGrads& g);
+
+/** Microbenchmarks: returns FLOP/s over `threads` threads; bytes/s of a read-only sweep over `bytes`. */
+double fma_peak(long iterations, int threads);
+double stream_read(size_t bytes, int repeats, int threads);
+
+size_t ops_scratch_bytes();
+void release_ops_scratch();
+size_t lstm_scratch_bytes();
+void release_lstm_scratch();
+
+}  // namespace nibble

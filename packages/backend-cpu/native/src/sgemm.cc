@@ -1,0 +1,238 @@
+// Batched strided sgemm driver (BLIS-style): B is packed once per call into NR-wide panels (K×NR, k-major), A is
+// packed per MC×KC block into MR-high panels, and the ISA's micro-kernel multiplies panel pairs. Loop order inside
+// a tile: KC blocks → B panels (one KC×NR micro-panel stays in L1) → A micro-panels (the MC×KC block stays in L2).
+// Threads split the M×N space into tiles (never K), so no reduction across threads is needed.
+#include "sgemm.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <array>
+#include <cstring>
+
+#include "aligned_buffer.h"
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace nibble {
+
+namespace {
+
+constexpr long kKc = 256;
+constexpr int kMaxWorkers = 64;
+constexpr double kParallelFlops = 4e6;  // below this, waking a thread costs more than it saves
+
+std::array<AlignedBuffer, kMaxWorkers> packed_b;
+std::array<AlignedBuffer, kMaxWorkers> packed_a;
+std::array<AlignedBuffer, kMaxWorkers> gathered_a;
+
+long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+// dst[p·nr + jj] = B(p, j0 + jj) for p < k, zero-padded beyond column n.
+void pack_b_panel(const StridedMatrix& b, long k, long n, long j0, int nr, float* dst) {
+  const long w = std::min<long>(nr, n - j0);
+  if (b.col == 1) {
+    for (long p = 0; p < k; ++p) {
+      float* d = dst + p * nr;
+      std::memcpy(d, b.data + p * b.row + j0, static_cast<size_t>(w) * sizeof(float));
+      for (long jj = w; jj < nr; ++jj) d[jj] = 0.f;
+    }
+    return;
+  }
+  if (b.row == 1) {  // transposed B: read each column contiguously
+    for (long jj = 0; jj < w; ++jj) {
+      const float* s = b.data + (j0 + jj) * b.col;
+      for (long p = 0; p < k; ++p) dst[p * nr + jj] = s[p];
+    }
+  } else {
+    for (long p = 0; p < k; ++p)
+      for (long jj = 0; jj < w; ++jj) dst[p * nr + jj] = b.data[p * b.row + (j0 + jj) * b.col];
+  }
+  if (w < nr)
+    for (long p = 0; p < k; ++p)
+      for (long jj = w; jj < nr; ++jj) dst[p * nr + jj] = 0.f;
+}
+
+// Packs A rows [i0, i0+mc) × cols [p0, p0+kc) into micro-panels of mr rows: panel r holds d[p·mr + ii].
+void pack_a_block(const StridedMatrix& a, long i0, long mc, long p0, long kc, int mr, float* dst) {
+  for (long r = 0; r * mr < mc; ++r) {
+    float* d = dst + r * mr * kc;
+    const long base = i0 + r * mr;
+    const long h = std::min<long>(mr, mc - r * mr);
+    if (a.col == 1) {
+      for (long ii = 0; ii < h; ++ii) {
+        const float* s = a.data + (base + ii) * a.row + p0;
+        for (long p = 0; p < kc; ++p) d[p * mr + ii] = s[p];
+      }
+    } else if (a.row == 1) {
+      for (long p = 0; p < kc; ++p) {
+        const float* s = a.data + (p0 + p) * a.col + base;
+        for (long ii = 0; ii < h; ++ii) d[p * mr + ii] = s[ii];
+      }
+    } else {
+      for (long ii = 0; ii < h; ++ii)
+        for (long p = 0; p < kc; ++p) d[p * mr + ii] = a.data[(base + ii) * a.row + (p0 + p) * a.col];
+    }
+    if (h < mr)
+      for (long p = 0; p < kc; ++p)
+        for (long ii = h; ii < mr; ++ii) d[p * mr + ii] = 0.f;
+  }
+}
+
+struct Gemm {
+  const KernelTable& kt;
+  long m, n, k;
+  StridedMatrix a, b;
+  float* c;
+  long ldc;
+  bool accumulate;
+};
+
+// One tile of C: rows [i0, i0+mc), B panels [jp0, jp1).
+void gemm_tile(const Gemm& g, const float* bpacked, long i0, long mc, long jp0, long jp1, int worker) {
+  const int mr = g.kt.mr, nr = g.kt.nr;
+  float* apacked = packed_a[worker].floats(static_cast<size_t>(ceil_div(mc, mr) * mr * kKc));
+  alignas(64) float tmp[32 * 64];
+  for (long pc = 0; pc < g.k; pc += kKc) {
+    const long kc = std::min(kKc, g.k - pc);
+    pack_a_block(g.a, i0, mc, pc, kc, mr, apacked);
+    const int acc = g.accumulate || pc > 0;
+    for (long jp = jp0; jp < jp1; ++jp) {
+      const float* bp = bpacked + jp * g.k * nr + pc * nr;
+      const long j = jp * nr;
+      const long w = std::min<long>(nr, g.n - j);
+      for (long ir = 0; ir * mr < mc; ++ir) {
+        const float* ap = apacked + ir * mr * kc;
+        const long i = i0 + ir * mr;
+        const long h = std::min<long>(mr, mc - ir * mr);
+        float* cp = g.c + i * g.ldc + j;
+        if (h == mr && w == nr) {
+          g.kt.gemm_micro(kc, ap, bp, cp, g.ldc, acc);
+        } else {
+          g.kt.gemm_micro(kc, ap, bp, tmp, nr, 0);
+          for (long ii = 0; ii < h; ++ii)
+            for (long jj = 0; jj < w; ++jj)
+              cp[ii * g.ldc + jj] = acc ? cp[ii * g.ldc + jj] + tmp[ii * nr + jj] : tmp[ii * nr + jj];
+        }
+      }
+    }
+  }
+}
+
+void gemm_packed(const Gemm& g, bool use_pool, int worker) {
+  ThreadPool& pool = ThreadPool::instance();
+  const int mr = g.kt.mr, nr = g.kt.nr;
+  const long panels = ceil_div(g.n, nr);
+  float* bpacked = packed_b[worker].floats(static_cast<size_t>(panels * nr * g.k));
+  const int threads = use_pool ? pool.threads() : 1;
+
+  const long pack_tasks = std::min<long>(panels, threads * 4L);
+  auto pack = [&](long t, int) {
+    const long p0 = panels * t / pack_tasks, p1 = panels * (t + 1) / pack_tasks;
+    for (long p = p0; p < p1; ++p) pack_b_panel(g.b, g.k, g.n, p * nr, nr, bpacked + p * g.k * nr);
+  };
+  if (use_pool) pool.parallel_for(pack_tasks, pack);
+  else
+    for (long t = 0; t < pack_tasks; ++t) pack(t, worker);
+
+  const long mc_max = static_cast<long>(mr) * (mr >= 12 ? 12 : 16);
+  const long mblocks = ceil_div(g.m, mc_max);
+  long panels_per_tile = panels;
+  while (threads > 1 && mblocks * ceil_div(panels, panels_per_tile) < 4L * threads && panels_per_tile > 2)
+    panels_per_tile = ceil_div(panels_per_tile, 2);
+  const long nblocks = ceil_div(panels, panels_per_tile);
+  auto tile = [&](long t, int w) {
+    const long tm = t % mblocks, tn = t / mblocks;
+    const long i0 = tm * mc_max, mc = std::min(mc_max, g.m - i0);
+    const long jp0 = tn * panels_per_tile, jp1 = std::min(panels, jp0 + panels_per_tile);
+    gemm_tile(g, bpacked, i0, mc, jp0, jp1, use_pool ? w : worker);
+  };
+  if (use_pool) pool.parallel_for(mblocks * nblocks, tile);
+  else
+    for (long t = 0; t < mblocks * nblocks; ++t) tile(t, worker);
+}
+
+// M ≤ 4: B is streamed once without packing (matrix-vector-like products, LSTM steps at batch 1).
+void gemm_small_m(const Gemm& g, bool use_pool, int worker) {
+  ThreadPool& pool = ThreadPool::instance();
+  const float* a = g.a.data;
+  long lda = g.a.row;
+  if (g.a.col != 1) {
+    float* ga = gathered_a[worker].floats(static_cast<size_t>(g.m * g.k));
+    for (long i = 0; i < g.m; ++i)
+      for (long p = 0; p < g.k; ++p) ga[i * g.k + p] = g.a.data[i * g.a.row + p * g.a.col];
+    a = ga;
+    lda = g.k;
+  }
+  const int threads = use_pool ? pool.threads() : 1;
+  const long chunk_align = 64;
+  long tasks = std::min<long>(threads * 2L, ceil_div(g.n, 256));
+  if (tasks < 1) tasks = 1;
+  auto run = [&](long t, int) {
+    long j0 = ceil_div(g.n * t / tasks, chunk_align) * chunk_align;
+    long j1 = t + 1 == tasks ? g.n : ceil_div(g.n * (t + 1) / tasks, chunk_align) * chunk_align;
+    j0 = std::min(j0, g.n);
+    j1 = std::min(j1, g.n);
+    if (j1 <= j0) return;
+    if (g.b.col == 1)
+      g.kt.gemm_small_m_rowmajor_b(g.m, j1 - j0, g.k, a, lda, g.b.data + j0, g.b.row, g.c + j0, g.ldc, g.accumulate);
+    else
+      g.kt.gemm_small_m_transposed_b(g.m, j1 - j0, g.k, a, lda, g.b.data + j0 * g.b.col, g.b.col, g.c + j0, g.ldc,
+                                     g.accumulate);
+  };
+  if (use_pool && tasks > 1) pool.parallel_for(tasks, run);
+  else
+    for (long t = 0; t < tasks; ++t) run(t, worker);
+}
+
+void gemm_one(const Gemm& g, bool use_pool, int worker) {
+  if (g.k == 0) {
+    if (!g.accumulate)
+      for (long i = 0; i < g.m; ++i) std::memset(g.c + i * g.ldc, 0, static_cast<size_t>(g.n) * sizeof(float));
+    return;
+  }
+  if (g.m <= 4 && (g.b.col == 1 || g.b.row == 1)) return gemm_small_m(g, use_pool, worker);
+  gemm_packed(g, use_pool, worker);
+}
+
+}  // namespace
+
+void sgemm(long batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc, long ldcb,
+           bool accumulate) {
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  const KernelTable& kt = active_kernels();
+  ThreadPool& pool = ThreadPool::instance();
+  const double flops_each = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  auto make = [&](long bi) {
+    return Gemm{kt,
+                m,
+                n,
+                k,
+                StridedMatrix{a.data + bi * a.batch, a.row, a.col, a.batch},
+                StridedMatrix{b.data + bi * b.batch, b.row, b.col, b.batch},
+                c + bi * ldcb,
+                ldc,
+                accumulate};
+  };
+  const bool batch_parallel = batch >= 2 && pool.threads() > 1 && flops_each < 8 * kParallelFlops &&
+                              flops_each * static_cast<double>(batch) >= kParallelFlops;
+  if (batch_parallel) {
+    pool.parallel_for(batch, [&](long bi, int w) { gemm_one(make(bi), false, w); });
+    return;
+  }
+  const bool use_pool = pool.threads() > 1 && flops_each >= kParallelFlops;
+  for (long bi = 0; bi < batch; ++bi) gemm_one(make(bi), use_pool, 0);
+}
+
+size_t gemm_scratch_bytes() {
+  size_t total = 0;
+  for (auto* set : {&packed_a, &packed_b, &gathered_a})
+    for (auto& buf : *set) total += buf.capacity();
+  return total;
+}
+
+void release_gemm_scratch() {
+  for (auto* set : {&packed_a, &packed_b, &gathered_a})
+    for (auto& buf : *set) buf.release();
+}
+
+}  // namespace nibble

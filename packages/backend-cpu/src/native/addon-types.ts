@@ -1,0 +1,63 @@
+// The raw shape of the compiled addon (native/src/addon.cc). Only the typed wrappers in this folder call it:
+// they validate every argument first, so these signatures stay positional and unchecked.
+export interface NativeInfo {
+  /** Instruction set of the kernels in use: 'avx512', 'avx2' or 'baseline'. */
+  readonly isa: 'avx512' | 'avx2' | 'baseline';
+  readonly vectorFloats: number;
+  /** sgemm micro-kernel tile (rows × columns). */
+  readonly mr: number;
+  readonly nr: number;
+  readonly threads: number;
+  readonly hardwareThreads: number;
+  readonly supportedIsas: readonly string[];
+}
+
+export interface OpenBlasLoadInfo {
+  readonly ok: boolean;
+  readonly reason: string;
+  /** openblas_get_corename(): the kernel family OpenBLAS picked for this CPU. */
+  readonly core: string;
+  readonly config: string;
+  readonly threads: number;
+}
+
+type F32 = Float32Array;
+type OptF32 = Float32Array | null;
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  setThreads(threads: number): number;
+  setIsa(isa: string): boolean;
+  scratchBytes(): number;
+  releaseScratch(): void;
+  sgemm(
+    batch: number, m: number, n: number, k: number,
+    a: F32, aOffset: number, aRow: number, aCol: number, aBatch: number,
+    b: F32, bOffset: number, bRow: number, bCol: number, bBatch: number,
+    c: F32, cOffset: number, ldc: number, ldcb: number, accumulate: boolean,
+  ): void;
+  binary(op: number, shape: number[], a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32): void;
+  unary(op: number, x: F32, out: F32): void;
+  reduceRows(op: number, x: F32, rows: number, cols: number, out: F32): void;
+  fakeQuant(x: F32, out: F32, rows: number, cols: number, scale: F32, zero: F32, qmin: number, qmax: number): void;
+  int8Matmul(x: F32, m: number, k: number, w: Int8Array, n: number, scale: F32, zero: OptF32, group: number, y: F32): void;
+  int4Matmul(
+    x: F32, m: number, k: number, w: Uint8Array, n: number, signed: boolean,
+    scale: F32, zero: OptF32, group: number, y: F32,
+  ): void;
+  pqMatmul(x: F32, m: number, k: number, codebook: F32, centroids: number, d: number, codes: Uint8Array, n: number, y: F32): void;
+  lstmForward(
+    T: number, B: number, I: number, H: number, x: F32, wx: F32, wh: F32, bias: OptF32,
+    h0: OptF32, c0: OptF32, hs: F32, cs: F32, gates: OptF32,
+  ): void;
+  lstmBackward(
+    T: number, B: number, I: number, H: number, x: F32, wx: F32, wh: F32, h0: OptF32, c0: OptF32,
+    hs: F32, cs: F32, gates: F32, dhs: OptF32, dhLast: OptF32, dcLast: OptF32,
+    dx: OptF32, dwx: OptF32, dwh: OptF32, db: OptF32, dh0: OptF32, dc0: OptF32,
+  ): void;
+  fmaPeak(iterations: number, threads: number): number;
+  streamRead(bytes: number, repeats: number, threads: number): number;
+  openblasLoad(path: string): OpenBlasLoadInfo;
+  openblasSetThreads(threads: number): void;
+  openblasSgemm(m: number, n: number, k: number, a: F32, b: F32, c: F32): void;
+}

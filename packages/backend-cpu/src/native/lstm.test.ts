@@ -1,0 +1,188 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { loadNative } from './loader.js';
+import { lstmCellBackward, lstmCellForward, lstmSequenceBackward, lstmSequenceForward, type LstmWeights } from './lstm.js';
+import { NativeArgumentError } from './errors.js';
+
+const native = loadNative();
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+interface Problem {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  w: LstmWeights;
+  x: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array;
+  dhs: Float32Array;
+}
+
+function makeProblem(T: number, B: number, I: number, H: number, seed: number): Problem {
+  const next = rng(seed);
+  const u = (n: number, scale: number) => Float32Array.from({ length: n }, () => (next() * 2 - 1) * scale);
+  return {
+    T, B, I, H,
+    w: { inputSize: I, hiddenSize: H, wx: u(I * 4 * H, 0.6), wh: u(H * 4 * H, 0.6), bias: u(4 * H, 0.5) },
+    x: u(T * B * I, 1), h0: u(B * H, 0.5), c0: u(B * H, 0.5), dhs: u(T * B * H, 1),
+  };
+}
+
+const sig = (v: number) => 1 / (1 + Math.exp(-v));
+
+/** float64 forward; returns per-step h, c and activated gates. */
+function forward64(p: Problem, params: { wx: ArrayLike<number>; wh: ArrayLike<number>; bias: ArrayLike<number> } = { wx: p.w.wx, wh: p.w.wh, bias: p.w.bias ?? [] }) {
+  const { T, B, I, H } = p;
+  const G = 4 * H;
+  const hs: number[] = [];
+  const cs: number[] = [];
+  const gates: number[] = [];
+  let h = Array.from(p.h0);
+  let c = Array.from(p.c0);
+  for (let t = 0; t < T; t++) {
+    const hn: number[] = [];
+    const cn: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const z = Array.from({ length: G }, (_, j) => params.bias[j] ?? 0);
+      for (let i = 0; i < I; i++) for (let j = 0; j < G; j++) z[j]! += (p.x[(t * B + b) * I + i] ?? 0) * (params.wx[i * G + j] ?? 0);
+      for (let i = 0; i < H; i++) for (let j = 0; j < G; j++) z[j]! += (h[b * H + i] ?? 0) * (params.wh[i * G + j] ?? 0);
+      const gi = z.slice(0, H).map(sig);
+      const gf = z.slice(H, 2 * H).map(sig);
+      const gg = z.slice(2 * H, 3 * H).map(Math.tanh);
+      const go = z.slice(3 * H).map(sig);
+      for (let j = 0; j < H; j++) {
+        const cv = gf[j]! * (c[b * H + j] ?? 0) + gi[j]! * gg[j]!;
+        cn.push(cv);
+        hn.push(go[j]! * Math.tanh(cv));
+      }
+      gates.push(...gi, ...gf, ...gg, ...go);
+    }
+    hs.push(...hn);
+    cs.push(...cn);
+    h = hn;
+    c = cn;
+  }
+  return { hs, cs, gates };
+}
+
+/** Loss L = Σ dhs ⊙ hs, whose gradient w.r.t. hs is dhs. */
+function loss64(p: Problem, params: { wx: ArrayLike<number>; wh: ArrayLike<number>; bias: ArrayLike<number> }): number {
+  const { hs } = forward64(p, params);
+  return hs.reduce((s, v, i) => s + v * (p.dhs[i] ?? 0), 0);
+}
+
+function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let scale = 1e-3;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i] ?? 0));
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs((got[i] ?? NaN) - (want[i] ?? 0)) / scale);
+  return worst;
+}
+
+describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native LSTM', () => {
+  const dims = fc.record({
+    T: fc.integer({ min: 1, max: 5 }),
+    B: fc.integer({ min: 1, max: 6 }),
+    I: fc.integer({ min: 1, max: 19 }),
+    H: fc.integer({ min: 1, max: 21 }),
+    seed: fc.integer(),
+  });
+
+  it('sequence forward matches a float64 reference (h, c, gates within 2e-5 of the largest magnitude)', () => {
+    fc.assert(
+      fc.property(dims, ({ T, B, I, H, seed }) => {
+        const p = makeProblem(T, B, I, H, seed);
+        const got = lstmSequenceForward(p.w, p.x, T, B, { h0: p.h0, c0: p.c0 });
+        const want = forward64(p);
+        expect(maxRelErr(got.hs, want.hs)).toBeLessThan(2e-5);
+        expect(maxRelErr(got.cs, want.cs)).toBeLessThan(2e-5);
+        expect(maxRelErr(got.gates ?? [], want.gates)).toBeLessThan(2e-5);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('sequence backward matches central finite differences of the float64 forward (relative 1e-3)', () => {
+    fc.assert(
+      fc.property(dims, ({ T, B, I, H, seed }) => {
+        const p = makeProblem(T, B, I, H, seed);
+        const fwd = lstmSequenceForward(p.w, p.x, T, B, { h0: p.h0, c0: p.c0 });
+        const g = lstmSequenceBackward(p.w, p.x, T, B, { h0: p.h0, c0: p.c0 }, fwd, { dhs: p.dhs });
+        const params = { wx: Float64Array.from(p.w.wx), wh: Float64Array.from(p.w.wh), bias: Float64Array.from(p.w.bias ?? []) };
+        const eps = 1e-6;
+        const next = rng(seed ^ 0x1234);
+        const probe = (arr: Float64Array, grad: Float32Array, label: string) => {
+          for (let n = 0; n < 4; n++) {
+            const j = Math.floor(next() * arr.length);
+            const old = arr[j] ?? 0;
+            arr[j] = old + eps;
+            const up = loss64(p, params);
+            arr[j] = old - eps;
+            const down = loss64(p, params);
+            arr[j] = old;
+            const fd = (up - down) / (2 * eps);
+            expect(Math.abs((grad[j] ?? NaN) - fd), `${label}[${j}] native ${grad[j]} vs fd ${fd}`).toBeLessThan(1e-3 * (1 + Math.abs(fd)));
+          }
+        };
+        probe(params.wx, g.dwx, 'dwx');
+        probe(params.wh, g.dwh, 'dwh');
+        probe(params.bias, g.db, 'db');
+        // inputs and initial state
+        const xs = Float64Array.from(p.x);
+        const probeInput = (arr: Float32Array, grad: Float32Array, label: string) => {
+          for (let n = 0; n < 3; n++) {
+            const j = Math.floor(next() * arr.length);
+            const old = arr[j] ?? 0;
+            arr[j] = old + 1e-3;
+            const up = loss64(p, params);
+            arr[j] = old - 1e-3;
+            const down = loss64(p, params);
+            arr[j] = old;
+            // float32 storage of the perturbed input limits the difference quotient to ~1e-4 relative
+            const fd = (up - down) / (Math.fround(old + 1e-3) - Math.fround(old - 1e-3));
+            expect(Math.abs((grad[j] ?? NaN) - fd), `${label}[${j}] native ${grad[j]} vs fd ${fd}`).toBeLessThan(2e-3 * (1 + Math.abs(fd)));
+          }
+        };
+        probeInput(p.x, g.dx, 'dx');
+        probeInput(p.h0, g.dh0, 'dh0');
+        probeInput(p.c0, g.dc0, 'dc0');
+        expect(xs.length).toBe(p.x.length);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('cell forward/backward equal the sequence functions with T = 1 and chain over steps', () => {
+    const p = makeProblem(2, 3, 5, 7, 42);
+    const { I, H, B } = p;
+    const seq = lstmSequenceForward(p.w, p.x, 2, B, { h0: p.h0, c0: p.c0 });
+    const s1 = lstmCellForward(p.w, p.x.subarray(0, B * I), B, { h0: p.h0, c0: p.c0 });
+    const s2 = lstmCellForward(p.w, p.x.subarray(B * I), B, { h0: s1.h, c0: s1.c });
+    // equal up to summation order (the sequence runs one [T·B, I] input projection, the cell a [B, I] one)
+    expect(maxRelErr(s2.h, seq.hs.subarray(B * H))).toBeLessThan(1e-6);
+    const dh = p.dhs.subarray(0, B * H);
+    const g = lstmCellBackward(p.w, p.x.subarray(0, B * I), B, { h0: p.h0, c0: p.c0 }, s1, { dh });
+    const gs = lstmSequenceBackward(p.w, p.x.subarray(0, B * I), 1, B, { h0: p.h0, c0: p.c0 }, { hs: s1.h, cs: s1.c, gates: s1.gates }, { dhs: dh });
+    expect(Array.from(g.dwh)).toEqual(Array.from(gs.dwh));
+    expect(Array.from(g.dhPrev)).toEqual(Array.from(gs.dh0));
+  });
+
+  it('rejects mismatched shapes before running native code', () => {
+    const p = makeProblem(2, 1, 3, 4, 1);
+    expect(() => lstmSequenceForward(p.w, p.x, 3, 1)).toThrow(/lstmSequenceForward: x has 6 elements, expected 9 \(\[3, 1, 3\]\)/);
+    expect(() => lstmSequenceForward({ ...p.w, wh: new Float32Array(3) }, p.x, 2, 1)).toThrow(NativeArgumentError);
+    const fwd = lstmSequenceForward(p.w, p.x, 2, 1, {}, { saveForBackward: false });
+    expect(() => lstmSequenceBackward(p.w, p.x, 2, 1, {}, fwd, {})).toThrow(/forward.gates is missing/);
+  });
+});
