@@ -34,6 +34,7 @@ export class NativeCpuBackend extends CpuBackend {
     if (!f32(out) || call.inputs.some((v) => v.dtype !== 'float32')) return false;
     const op = call.op;
     if (op === 'matmul') return this.matmul(call as KernelCall<'matmul'>, out);
+    if (op === 'lstmSequence' || op === 'lstmSequenceGrad') return this.lstm(call as KernelCall<'lstmSequence' | 'lstmSequenceGrad'>);
     if (out.length < MIN_NATIVE_ELEMENTS) return false;
     const bin = BINARY[op];
     if (bin !== undefined) return this.binary(bin, call, out);
@@ -100,6 +101,28 @@ export class NativeCpuBackend extends CpuBackend {
     return true;
   }
 
+  /**
+   * The whole-sequence LSTM capabilities. xProj is read in place through its batch and time strides (it is often a
+   * view); the other operands are made dense first when they are views.
+   */
+  private lstm(call: KernelCall<'lstmSequence' | 'lstmSequenceGrad'>): boolean {
+    const [xp, wh, h0, c0, y, gy] = call.inputs as TensorView[];
+    const [b, steps, h4] = xp!.shape as [number, number, number];
+    if (xp!.strides[2] !== 1 || xp!.strides[0]! < 0 || xp!.strides[1]! < 0) return false;
+    const XP = this.lookup(xp!);
+    if (!f32(XP)) return false;
+    const dense = (v: TensorView) => {
+      const data = this.lookup(v);
+      return isDense(v, v.shape) && f32(data) ? data.subarray(v.offset, v.offset + numel(v)) : denseCopy(v, data);
+    };
+    const args = [b, steps, h4 / 4, XP.subarray(xp!.offset), xp!.strides[0]!, xp!.strides[1]!, dense(wh!), dense(h0!), dense(c0!)] as const;
+    const outs = call.outputs.map((v) => this.lookup(v));
+    if (!outs.every(f32)) return false;
+    if (call.op === 'lstmSequence') this.addon.lstmSequence(...args, outs[0]!);
+    else this.addon.lstmSequenceGrad(...args, dense(y!), dense(gy!), outs[0]!, outs[1]!, outs[2]!, outs[3]!);
+    return true;
+  }
+
   /** Per tensor, or per channel along axis 0, on a dense input. */
   private fakeQuant(call: KernelCall<'fakeQuant'>, out: Float32Array): boolean {
     const [x, s, z] = call.inputs as [TensorView, TensorView, TensorView];
@@ -120,6 +143,8 @@ function batchOf(v: TensorView, batchShape: readonly number[]): number[] {
   const lead = batchShape.length - (v.shape.length - 2);
   return batchShape.map((d, i) => (i < lead ? 0 : v.shape[i - lead] === 1 && d !== 1 ? 0 : v.strides[i - lead]!));
 }
+
+const numel = (v: TensorView) => v.shape.reduce((a, d) => a * d, 1);
 
 function denseCopy(v: TensorView, src: HostArray): Float32Array {
   const out = new Float32Array(v.shape.reduce((a, d) => a * d, 1));

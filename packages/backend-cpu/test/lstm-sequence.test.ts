@@ -1,23 +1,35 @@
-// The fused lstmSequence capability (forward and BPTT kernels) against core's primitive lowering, and gradcheck.
+// The fused lstmSequence capability (forward and BPTT kernels) of the TypeScript and the native backend against
+// core's primitive lowering, and gradcheck.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, lstmSequence, type Runtime, type Tensor, tensor, valueAndGrad, CAPABILITY_LIST } from '@nibble/core';
 import { gradcheck } from '@nibble/core/testing';
 import { cpuFactory } from '../src/index.ts';
+import { NativeCpuBackend, nativeFactory } from '../src/node.ts';
 
-const fused = createRuntime({ backends: [cpuFactory()] });
 const lowered = createRuntime({ backends: [cpuFactory({ disable: CAPABILITY_LIST })] });
 const reference = createRuntime({ backends: [cpuFactory({ precision: 'float64' })] });
 
 const dims = fc.record({ b: fc.integer({ min: 1, max: 3 }), t: fc.integer({ min: 1, max: 4 }), h: fc.integer({ min: 1, max: 4 }) });
+// Hidden sizes around the SIMD widths (8, 16) and their remainders, batches above the small-M sgemm path (M ≤ 4).
+const wideDims = fc.record({ b: fc.integer({ min: 1, max: 9 }), t: fc.integer({ min: 1, max: 6 }), h: fc.integer({ min: 5, max: 40 }) });
 const vals = (n: number) => fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n });
-const caseArb = dims.chain(({ b, t, h }) =>
-  fc.record({ b: fc.constant(b), t: fc.constant(t), h: fc.constant(h), xp: vals(b * t * 4 * h), wh: vals(h * 4 * h), h0: vals(b * h), c0: vals(b * h), gy: vals(b * t * 2 * h) }),
-);
+const caseOf = (d: fc.Arbitrary<{ b: number; t: number; h: number }>) =>
+  d.chain(({ b, t, h }) =>
+    fc.record({
+      b: fc.constant(b), t: fc.constant(t), h: fc.constant(h), xp: vals(b * t * 4 * h), wh: vals(h * 4 * h),
+      h0: vals(b * h), c0: vals(b * h), gy: vals(b * t * 2 * h), timeMajor: fc.boolean(),
+    }),
+  );
+const caseArb = caseOf(dims);
 
-function inputs(rt: Runtime, c: { b: number; t: number; h: number; xp: number[]; wh: number[]; h0: number[]; c0: number[] }): Tensor[] {
+interface Case { b: number; t: number; h: number; xp: number[]; wh: number[]; h0: number[]; c0: number[]; timeMajor?: boolean }
+
+/** xProj is either dense [B, T, 4H] or a permuted view of a time-major [T, B, 4H] tensor (as the LSTM layer makes). */
+function inputs(rt: Runtime, c: Case): Tensor[] {
+  const xp = tensor(c.xp, { runtime: rt, shape: [c.b, c.t, 4 * c.h] });
   return [
-    tensor(c.xp, { runtime: rt, shape: [c.b, c.t, 4 * c.h] }),
+    c.timeMajor === true ? xp.permute([1, 0, 2]).contiguous().permute([1, 0, 2]) : xp,
     tensor(c.wh, { runtime: rt, shape: [c.h, 4 * c.h] }),
     tensor(c.h0, { runtime: rt, shape: [c.b, c.h] }),
     tensor(c.c0, { runtime: rt, shape: [c.b, c.h] }),
@@ -28,10 +40,21 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
   for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!), `element ${i}: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i]!)));
 }
 
-describe('lstmSequence capability', () => {
-  it('forward and all four gradients match the primitive lowering', () => {
+const backends = [
+  ['TypeScript kernels', cpuFactory()],
+  ['native kernels', nativeFactory({ name: 'cpu-native' })],
+] as const;
+
+it('the native backend is the one under test (not the TypeScript fallback)', () => {
+  expect(nativeFactory().createSync!()).toBeInstanceOf(NativeCpuBackend);
+});
+
+describe.each(backends)('lstmSequence capability: %s', (_, factory) => {
+  const fused = createRuntime({ backends: [factory] });
+
+  const matchesLowering = (c: fc.Arbitrary<Case & { gy: number[] }>, numRuns: number) =>
     fc.assert(
-      fc.property(caseArb, (c) => {
+      fc.property(c, (c) => {
         const run = (rt: Runtime) => {
           const xs = inputs(rt, c);
           const gy = tensor(c.gy, { runtime: rt, shape: [c.b, c.t, 2, c.h] });
@@ -43,8 +66,21 @@ describe('lstmSequence capability', () => {
         const b = run(lowered);
         a.forEach((v, i) => close(v, b[i]!, 1e-5));
       }),
-      { numRuns: 60 },
+      { numRuns },
     );
+
+  it('forward and all four gradients match the primitive lowering (small shapes, strided xProj)', () => {
+    matchesLowering(caseArb, 60);
+  });
+
+  it('forward and all four gradients match the primitive lowering (SIMD widths and remainders, batch > 4)', () => {
+    matchesLowering(caseOf(wideDims), 25);
+  });
+
+  it('matches the lowering on a step large enough to run on the thread pool', () => {
+    const [b, t, h] = [16, 9, 64];
+    const v = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i * 0.7) * 0.8);
+    matchesLowering(fc.constant({ b, t, h, xp: v(b * t * 4 * h, 1), wh: v(h * 4 * h, 2).map((x) => x * 0.2), h0: v(b * h, 3), c0: v(b * h, 4), gy: v(b * t * 2 * h, 5), timeMajor: true }), 1);
   });
 
   it('gradcheck through the fused kernels (float64 central differences)', () => {

@@ -373,6 +373,64 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The xProj operand of the lstmSequence capabilities: rows of 4H floats at xp + b·xb + t·xt.
+View<float> projected(const Napi::CallbackInfo& info, long B, long T, long H, long* xb, long* xt) {
+  auto xp = f32(info, 3, "xp");
+  *xb = integer(info, 4, "xb");
+  *xt = integer(info, 5, "xt");
+  if (B > 0 && T > 0) need(info.Env(), xp, static_cast<double>(B - 1) * *xb + static_cast<double>(T - 1) * *xt + 4.0 * H, "lstm xp");
+  return xp;
+}
+
+// lstmSequence(B, T, H, xp, xb, xt, wh, h0, c0, y)
+Napi::Value LstmSequence(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long B = integer(info, 0, "B"), T = integer(info, 1, "T"), H = integer(info, 2, "H", 1);
+  long xb = 0, xt = 0;
+  auto xp = projected(info, B, T, H, &xb, &xt);
+  auto wh = f32(info, 6, "wh");
+  auto h0 = f32(info, 7, "h0");
+  auto c0 = f32(info, 8, "c0");
+  auto y = f32(info, 9, "y");
+  const double BH = 1.0 * B * H;
+  need(env, wh, 4.0 * H * H, "lstm wh");
+  need(env, h0, BH, "lstm h0");
+  need(env, c0, BH, "lstm c0");
+  need(env, y, 2.0 * T * BH, "lstm y");
+  lstm_projected_forward(B, T, H, xp.data, xb, xt, wh.data, h0.data, c0.data, y.data);
+  return env.Undefined();
+}
+
+// lstmSequenceGrad(B, T, H, xp, xb, xt, wh, h0, c0, y, gy, gxp, gwh, gh0, gc0)
+Napi::Value LstmSequenceGrad(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long B = integer(info, 0, "B"), T = integer(info, 1, "T"), H = integer(info, 2, "H", 1);
+  long xb = 0, xt = 0;
+  auto xp = projected(info, B, T, H, &xb, &xt);
+  auto wh = f32(info, 6, "wh");
+  auto h0 = f32(info, 7, "h0");
+  auto c0 = f32(info, 8, "c0");
+  auto y = f32(info, 9, "y");
+  auto gy = f32(info, 10, "gy");
+  auto gxp = f32(info, 11, "gxp");
+  auto gwh = f32(info, 12, "gwh");
+  auto gh0 = f32(info, 13, "gh0");
+  auto gc0 = f32(info, 14, "gc0");
+  const double BH = 1.0 * B * H;
+  need(env, wh, 4.0 * H * H, "lstm wh");
+  need(env, h0, BH, "lstm h0");
+  need(env, c0, BH, "lstm c0");
+  need(env, y, 2.0 * T * BH, "lstm y");
+  need(env, gy, 2.0 * T * BH, "lstm gy");
+  need(env, gxp, 4.0 * T * BH, "lstm gxp");
+  need(env, gwh, 4.0 * H * H, "lstm gwh");
+  need(env, gh0, BH, "lstm gh0");
+  need(env, gc0, BH, "lstm gc0");
+  lstm_projected_backward(B, T, H, xp.data, xb, xt, wh.data, h0.data, c0.data, y.data, gy.data, gxp.data, gwh.data,
+                          gh0.data, gc0.data);
+  return env.Undefined();
+}
+
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fma_peak(integer(info, 0, "iterations", 1),
                                                 static_cast<int>(integer(info, 1, "threads", 1))));
@@ -433,6 +491,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pqMatmul", Napi::Function::New(env, PqMatmul));
   exports.Set("lstmForward", Napi::Function::New(env, LstmForward));
   exports.Set("lstmBackward", Napi::Function::New(env, LstmBackward));
+  exports.Set("lstmSequence", Napi::Function::New(env, LstmSequence));
+  exports.Set("lstmSequenceGrad", Napi::Function::New(env, LstmSequenceGrad));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   exports.Set("streamRead", Napi::Function::New(env, StreamRead));
   exports.Set("openblasLoad", Napi::Function::New(env, OpenBlasLoad));

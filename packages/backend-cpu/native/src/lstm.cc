@@ -12,7 +12,16 @@
 namespace nibble {
 
 namespace {
-AlignedBuffer z_scratch, dz_scratch, state_scratch;
+AlignedBuffer z_scratch, dz_scratch, state_scratch, wh_packed, hprev_scratch;
+
+// Runs fn(b) for every batch row, on the pool when the step is large enough to pay for the wake-up.
+template <class F>
+void for_rows(long rows, long work, F&& fn) {
+  ThreadPool& pool = ThreadPool::instance();
+  if (work >= 32768 && rows > 1 && pool.threads() > 1) pool.parallel_for(rows, [&](long r, int) { fn(r); });
+  else
+    for (long r = 0; r < rows; ++r) fn(r);
+}
 }  // namespace
 
 void lstm_forward(const LstmWeights& w, long steps, long batch, const float* x, const float* h0, const float* c0,
@@ -109,11 +118,113 @@ void lstm_backward(const LstmWeights& w, long steps, long batch, const float* x,
     }
 }
 
-size_t lstm_scratch_bytes() { return z_scratch.capacity() + dz_scratch.capacity() + state_scratch.capacity(); }
+// The lstmSequence capability: batch-major, input projection already done. Y [B, T, 2, H] holds h_t then c_t.
+void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
+                            const float* h0, const float* c0, float* y) {
+  if (B <= 0 || T <= 0 || H <= 0) return;
+  const long G = 4 * H, Y2 = 2 * H;
+  const KernelTable& kt = active_kernels();
+  float* z = z_scratch.floats(static_cast<size_t>(B * G));
+  float* whp = wh_packed.floats(packed_b_floats(H, G));
+  const StridedMatrix whm{wh, G, 1, 0};
+  pack_b(whm, H, G, whp);  // once per sequence, reused by all T steps
+  for (long t = 0; t < T; ++t) {
+    for (long b = 0; b < B; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
+    const StridedMatrix hp = t == 0 ? StridedMatrix{h0, H, 1, 0} : StridedMatrix{y + (t - 1) * Y2, T * Y2, 1, 0};
+    sgemm_prepacked(B, G, H, hp, whm, whp, z, G, true);
+    for_rows(B, B * H, [&](long b) {
+      float* ht = y + (b * T + t) * Y2;
+      const float* cp = t == 0 ? c0 + b * H : ht - Y2 + H;
+      kt.lstm_gates(1, H, z + b * G, G, nullptr, cp, ht + H, ht, nullptr, G);
+    });
+  }
+}
+
+// Backward of lstm_projected_forward. The gates are recomputed from Y in one large product (h_{t-1} is known for
+// every step), then the time loop keeps only the elementwise gate gradients and dZ_t·Whᵀ.
+void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
+                             const float* h0, const float* c0, const float* y, const float* gy, float* gxp,
+                             float* gwh, float* gh0, float* gc0) {
+  const long G = 4 * H, Y2 = 2 * H, rows = B * T;
+  if (H <= 0) return;
+  if (B <= 0 || T <= 0) {
+    std::fill(gwh, gwh + H * G, 0.f);
+    std::fill(gh0, gh0 + B * H, 0.f);
+    std::fill(gc0, gc0 + B * H, 0.f);
+    return;
+  }
+  const KernelTable& kt = active_kernels();
+  float* gates = z_scratch.floats(static_cast<size_t>(rows * G));
+  float* hprev = hprev_scratch.floats(static_cast<size_t>(rows * H));
+  float* state = state_scratch.floats(static_cast<size_t>(3 * B * H));
+  for_rows(B, rows * G, [&](long b) {
+    for (long t = 0; t < T; ++t) {
+      const float* src = t == 0 ? h0 + b * H : y + (b * T + t - 1) * Y2;
+      std::copy(src, src + H, hprev + (b * T + t) * H);
+      std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, gates + (b * T + t) * G);
+    }
+  });
+  sgemm(1, rows, G, H, StridedMatrix{hprev, H, 1, 0}, StridedMatrix{wh, G, 1, 0}, gates, G, 0, true);
+  for_rows(rows, rows * G, [&](long r) {
+    float* g = gates + r * G;
+    kt.unary(UnaryOp::Sigmoid, 2 * H, g, g);
+    kt.unary(UnaryOp::Tanh, H, g + 2 * H, g + 2 * H);
+    kt.unary(UnaryOp::Sigmoid, H, g + 3 * H, g + 3 * H);
+  });
+  float* dh_next = state;
+  float* dc_next = state + B * H;
+  float* tanh_c = state + 2 * B * H;
+  std::fill(dh_next, dh_next + 2 * B * H, 0.f);
+  float* whp = wh_packed.floats(packed_b_floats(G, H));
+  const StridedMatrix wht{wh, 1, G, 0};  // Whᵀ [4H, H]
+  pack_b(wht, G, H, whp);
+  for (long t = T - 1; t >= 0; --t) {
+    for_rows(B, B * H, [&](long b) {
+      const long r = b * T + t;
+      const float* gi = gates + r * G;
+      const float* gf = gi + H;
+      const float* gg = gi + 2 * H;
+      const float* go = gi + 3 * H;
+      const float* cp = t == 0 ? c0 + b * H : y + (r - 1) * Y2 + H;
+      const float* gyh = gy + r * Y2;
+      const float* gyc = gyh + H;
+      float* tc = tanh_c + b * H;
+      kt.unary(UnaryOp::Tanh, H, y + r * Y2 + H, tc);
+      float* zi = gxp + r * G;
+      float* zf = zi + H;
+      float* zg = zi + 2 * H;
+      float* zo = zi + 3 * H;
+      float* dhn = dh_next + b * H;
+      float* dcn = dc_next + b * H;
+      for (long j = 0; j < H; ++j) {
+        const float dh = dhn[j] + gyh[j];
+        const float i = gi[j], f = gf[j], gv = gg[j], o = go[j], tcj = tc[j];
+        const float dc = dcn[j] + gyc[j] + dh * o * (1.f - tcj * tcj);
+        zi[j] = dc * gv * i * (1.f - i);
+        zf[j] = dc * cp[j] * f * (1.f - f);
+        zg[j] = dc * i * (1.f - gv * gv);
+        zo[j] = dh * tcj * o * (1.f - o);
+        dcn[j] = dc * f;
+      }
+    });
+    sgemm_prepacked(B, H, G, StridedMatrix{gxp + t * G, T * G, 1, 0}, wht, whp, dh_next, H, false);
+  }
+  std::copy(dh_next, dh_next + B * H, gh0);
+  std::copy(dc_next, dc_next + B * H, gc0);
+  // gWh = Σ_{b,t} h_{t-1}ᵀ dZ_t as one [H, B·T] × [B·T, 4H] product
+  sgemm(1, H, G, rows, StridedMatrix{hprev, 1, H, 0}, StridedMatrix{gxp, G, 1, 0}, gwh, G, 0, false);
+}
+
+size_t lstm_scratch_bytes() {
+  return z_scratch.capacity() + dz_scratch.capacity() + state_scratch.capacity() + wh_packed.capacity() +
+         hprev_scratch.capacity();
+}
 void release_lstm_scratch() {
   z_scratch.release();
   dz_scratch.release();
   state_scratch.release();
+  wh_packed.release();
+  hprev_scratch.release();
 }
 
 }  // namespace nibble

@@ -54,6 +54,17 @@ void lstm_backward(const LstmWeights& w, long steps, long batch, const float* x,
                    const float* hs, const float* cs, const float* gates, const float* dhs, const float* dh_last,
                    const float* dc_last, const LstmGrads& g);
 
+/**
+ * The lstmSequence capability: xProj rows at xp + b·xb + t·xt (4H contiguous floats each), wh [H, 4H], h0 and c0
+ * [B, H], all dense; writes Y [B, T, 2, H] (h_t, then c_t).
+ */
+void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
+                            const float* h0, const float* c0, float* y);
+/** Its backward (the lstmSequenceGrad capability): gy like Y; writes gxp [B, T, 4H], gwh, gh0, gc0 (overwritten). */
+void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
+                             const float* h0, const float* c0, const float* y, const float* gy, float* gxp,
+                             float* gwh, float* gh0, float* gc0);
+
 /** Microbenchmarks: returns FLOP/s over `threads` threads; bytes/s of a read-only sweep over `bytes`. */
 double fma_peak(long iterations, int threads);
 double stream_read(size_t bytes, int repeats, int threads);

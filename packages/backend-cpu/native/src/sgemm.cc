@@ -118,21 +118,33 @@ void gemm_tile(const Gemm& g, const float* bpacked, long i0, long mc, long jp0, 
   }
 }
 
-void gemm_packed(const Gemm& g, bool use_pool, int worker) {
+// Packs all of B into NR-wide panels (panel p at dst + p·k·nr).
+void pack_b_all(const StridedMatrix& b, long k, long n, int nr, float* dst, bool use_pool, int worker) {
   ThreadPool& pool = ThreadPool::instance();
-  const int mr = g.kt.mr, nr = g.kt.nr;
-  const long panels = ceil_div(g.n, nr);
-  float* bpacked = packed_b[worker].floats(static_cast<size_t>(panels * nr * g.k));
+  const long panels = ceil_div(n, nr);
   const int threads = use_pool ? pool.threads() : 1;
-
   const long pack_tasks = std::min<long>(panels, threads * 4L);
   auto pack = [&](long t, int) {
     const long p0 = panels * t / pack_tasks, p1 = panels * (t + 1) / pack_tasks;
-    for (long p = p0; p < p1; ++p) pack_b_panel(g.b, g.k, g.n, p * nr, nr, bpacked + p * g.k * nr);
+    for (long p = p0; p < p1; ++p) pack_b_panel(b, k, n, p * nr, nr, dst + p * k * nr);
   };
   if (use_pool) pool.parallel_for(pack_tasks, pack);
   else
     for (long t = 0; t < pack_tasks; ++t) pack(t, worker);
+}
+
+// `prepacked` is B already packed by pack_b_all (reused across calls), or null to pack it here.
+void gemm_packed(const Gemm& g, bool use_pool, int worker, const float* prepacked = nullptr) {
+  ThreadPool& pool = ThreadPool::instance();
+  const int mr = g.kt.mr, nr = g.kt.nr;
+  const long panels = ceil_div(g.n, nr);
+  const int threads = use_pool ? pool.threads() : 1;
+  const float* bpacked = prepacked;
+  if (bpacked == nullptr) {
+    float* dst = packed_b[worker].floats(static_cast<size_t>(panels * nr * g.k));
+    pack_b_all(g.b, g.k, g.n, nr, dst, use_pool, worker);
+    bpacked = dst;
+  }
 
   const long mc_max = static_cast<long>(mr) * (mr >= 12 ? 12 : 16);
   const long mblocks = ceil_div(g.m, mc_max);
@@ -221,6 +233,26 @@ void sgemm(long batch, long m, long n, long k, StridedMatrix a, StridedMatrix b,
   }
   const bool use_pool = pool.threads() > 1 && flops_each >= kParallelFlops;
   for (long bi = 0; bi < batch; ++bi) gemm_one(make(bi), use_pool, 0);
+}
+
+size_t packed_b_floats(long k, long n) {
+  const long nr = active_kernels().nr;
+  return static_cast<size_t>(ceil_div(n, nr) * nr * k);
+}
+
+void pack_b(StridedMatrix b, long k, long n, float* dst) {
+  ThreadPool& pool = ThreadPool::instance();
+  const double bytes = 4.0 * static_cast<double>(k) * static_cast<double>(n);
+  pack_b_all(b, k, n, active_kernels().nr, dst, pool.threads() > 1 && bytes >= 1e6, 0);
+}
+
+void sgemm_prepacked(long m, long n, long k, StridedMatrix a, StridedMatrix b, const float* b_packed, float* c,
+                     long ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  const Gemm g{active_kernels(), m, n, k, a, b, c, ldc, accumulate};
+  const bool use_pool = ThreadPool::instance().threads() > 1 && 2.0 * m * n * k >= kParallelFlops;
+  if (k == 0 || (m <= 4 && (b.col == 1 || b.row == 1))) return gemm_one(g, use_pool, 0);
+  gemm_packed(g, use_pool, 0, b_packed);
 }
 
 size_t gemm_scratch_bytes() {

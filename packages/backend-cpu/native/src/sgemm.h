@@ -16,6 +16,17 @@ struct StridedMatrix {
 void sgemm(long batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc, long ldcb,
            bool accumulate);
 
+/** Floats needed to hold a K×N matrix B packed into the micro-kernel's panels (see pack_b). */
+size_t packed_b_floats(long k, long n);
+/** Packs B (K×N) once, for products that reuse it many times (the recurrent weight of every LSTM step). */
+void pack_b(StridedMatrix b, long k, long n, float* dst);
+/**
+ * C (+)= A·B with B packed by pack_b into `b_packed`; `b` is the unpacked B, which the small-M path (M ≤ 4) streams
+ * directly instead.
+ */
+void sgemm_prepacked(long m, long n, long k, StridedMatrix a, StridedMatrix b, const float* b_packed, float* c,
+                     long ldc, bool accumulate);
+
 /** Bytes of scratch the gemm driver holds (packed panels); freed by release_gemm_scratch(). */
 size_t gemm_scratch_bytes();
 void release_gemm_scratch();
