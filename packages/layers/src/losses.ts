@@ -44,9 +44,10 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   }
   return scope(() => {
     const logp = logits.logSoftmax(-1);
-    // oneHot gives an all-zero row for out-of-range labels, so ignored targets contribute nothing here.
-    const nll = oneHot(labels, C).mul(logp).sum(-1).neg();
+    // An ignored target contributes nothing: its one-hot row is zero when ignoreIndex is outside [0, C) (the default
+    // −100), but an ignoreIndex inside [0, C) (a padding class) has a real row, so the loss is masked explicitly.
     const valid = labels.ne(ignoreIndex).cast('float32');
+    const nll = oneHot(labels, C).mul(logp).sum(-1).neg().mul(valid);
     let perTarget = nll;
     if (smoothing > 0) perTarget = nll.mul(1 - smoothing).add(logp.mean(-1).neg().mul(smoothing).mul(valid));
     if (reduction === 'none') return perTarget;
