@@ -61,15 +61,24 @@ describe('projUNN (spec §7.4, §7.5)', () => {
       const rnn = new OrthogonalRNN(4, n, { parametrization, init: 'random', seed: 3 });
       let worst = 0;
       let afterOne = 0;
+      const start = mat(n, n, rnn.rawParameter('recurrentWeight').hostValuesSync());
+      let smallestStep = Infinity;
       for (let step = 0; step < 1000; step++) {
+        const previous = rnn.rawParameter('recurrentWeight').hostValuesSync();
         rnn.setProgress({ step });
         scope(() => rnn.projunnStep(tensor(gaussian(n * n, 1000 + step), { shape: [n, n] }), 0.05));
         const err = orthogonalityError(mat(n, n, rnn.rawParameter('recurrentWeight').hostValuesSync()));
         if (step === 0) afterOne = err;
         worst = Math.max(worst, err);
+        const next = Float64Array.from(rnn.rawParameter('recurrentWeight').hostValuesSync());
+        smallestStep = Math.min(smallestStep, Math.sqrt(next.reduce((acc, x, i) => acc + (x - previous[i]!) ** 2, 0)));
       }
       expect(afterOne).toBeLessThan(1e-5);
       expect(worst).toBeLessThan(1e-4);
+      // the updates are real: every step moves W, and W ends far from where it started (a no-op passes the bound above)
+      expect(smallestStep).toBeGreaterThan(1e-3);
+      const end = mat(n, n, rnn.rawParameter('recurrentWeight').hostValuesSync());
+      expect(maxAbsDiff(end, start)).toBeGreaterThan(0.1);
       rnn.dispose();
     });
   }
