@@ -84,6 +84,11 @@ export class CpuBackend implements Backend {
     return this.slot(buffer).data.slice();
   }
 
+  /** Whether a buffer is still allocated (subclasses keep side data that lives as long as a buffer). */
+  protected isLive(buffer: BufferId): boolean {
+    return this.slots.has(buffer);
+  }
+
   /** The host array behind a view's buffer (subclasses run other kernels on it). */
   protected readonly lookup = (v: TensorView): HostArray => this.slot(v.buffer).data;
 

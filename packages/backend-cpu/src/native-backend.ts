@@ -2,7 +2,7 @@
 // the same semantics as the TypeScript backend, with matmul, elementwise float32 ops, fake-quant and the fused LSTM
 // sequence kernels running in the addon. Anything the native path does not cover falls through to the TS kernels.
 import type { HostArray } from '@nibble/core';
-import type { BackendFactory, KernelCall, KernelOp, KernelParams, TensorView } from '@nibble/core/spi';
+import type { BackendFactory, BufferId, KernelCall, KernelOp, KernelParams, TensorView } from '@nibble/core/spi';
 import { CpuBackend, type CpuBackendOptions } from './backend.ts';
 import { loadNative, requireAddon } from './native/loader.ts';
 import type { NativeAddon } from './native/addon-types.ts';
@@ -18,10 +18,27 @@ const f32 = (a: HostArray): a is Float32Array => a instanceof Float32Array;
 /** The CPU backend whose hot kernels run in the native addon. Create it through {@link cpuNative}. */
 export class NativeCpuBackend extends CpuBackend {
   private readonly addon: NativeAddon;
+  /**
+   * The activated gates of each live lstmSequence output, keyed by its buffer and freed with it, so that the
+   * backward (which receives that output) reuses them instead of recomputing z = xProj + h·Wh for every step.
+   */
+  private readonly lstmGates = new Map<BufferId, { readonly inputs: string; readonly gates: Float32Array }>();
 
   constructor(addon: NativeAddon, options: CpuBackendOptions = {}) {
     super({ ...options, name: options.name ?? 'cpu' });
     this.addon = addon;
+  }
+
+  override decRef(buffer: BufferId): void {
+    super.decRef(buffer);
+    if (this.lstmGates.has(buffer) && !this.isLive(buffer)) this.lstmGates.delete(buffer);
+  }
+
+  override memory(): { buffers: number; bytes: number } {
+    const m = super.memory();
+    let bytes = 0;
+    for (const { gates } of this.lstmGates.values()) bytes += gates.byteLength;
+    return { buffers: m.buffers, bytes: m.bytes + bytes };
   }
 
   override run(call: KernelCall<KernelOp>): void {
@@ -118,8 +135,16 @@ export class NativeCpuBackend extends CpuBackend {
     const args = [b, steps, h4 / 4, XP.subarray(xp!.offset), xp!.strides[0]!, xp!.strides[1]!, dense(wh!), dense(h0!), dense(c0!)] as const;
     const outs = call.outputs.map((v) => this.lookup(v));
     if (!outs.every(f32)) return false;
-    if (call.op === 'lstmSequence') this.addon.lstmSequence(...args, outs[0]!);
-    else this.addon.lstmSequenceGrad(...args, dense(y!), dense(gy!), outs[0]!, outs[1]!, outs[2]!, outs[3]!);
+    const inputs = [xp, wh, h0, c0].map((v) => `${v!.buffer}@${v!.offset}:${v!.strides.join(',')}`).join(' ');
+    if (call.op === 'lstmSequence') {
+      const gates = new Float32Array(b * steps * h4);
+      this.addon.lstmSequence(...args, outs[0]!, gates);
+      this.lstmGates.set(call.outputs[0]!.buffer, { inputs, gates });
+    } else {
+      const saved = y!.offset === 0 && isDense(y!, y!.shape) ? this.lstmGates.get(y!.buffer) : undefined;
+      const gates = saved?.inputs === inputs ? saved.gates : null;
+      this.addon.lstmSequenceGrad(...args, dense(y!), dense(gy!), gates, outs[0]!, outs[1]!, outs[2]!, outs[3]!);
+    }
     return true;
   }
 

@@ -2,7 +2,7 @@
 // core's primitive lowering, and gradcheck.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, lstmSequence, type Runtime, type Tensor, tensor, valueAndGrad, CAPABILITY_LIST } from '@nibble/core';
+import { createRuntime, lstmSequence, type Runtime, type Tensor, tensor, valueAndGrad, vjpRules, CAPABILITY_LIST } from '@nibble/core';
 import { gradcheck } from '@nibble/core/testing';
 import { cpuFactory } from '../src/index.ts';
 import { NativeCpuBackend, nativeFactory } from '../src/node.ts';
@@ -109,5 +109,34 @@ describe.each(backends)('lstmSequence capability: %s', (_, factory) => {
     const [xp, , h0, c0] = inputs(fused, { b: 2, t: 3, h: 2, xp: new Array(48).fill(0), wh: new Array(16).fill(0), h0: [0, 0, 0, 0], c0: [0, 0, 0, 0] });
     const bad = tensor(new Array(15).fill(0), { runtime: fused, shape: [3, 5] });
     expect(() => lstmSequence(xp!, bad, h0!, c0!)).toThrow(/wh has shape \[3,5\]; expected \[2,8\]/);
+  });
+});
+
+describe('native lstmSequenceGrad', () => {
+  const rt = createRuntime({ backends: [nativeFactory({ name: 'cpu-native' })] });
+  it('reuses the forward gates while the output lives, and recomputes the same gradients when it cannot', () => {
+    fc.assert(
+      fc.property(caseOf(wideDims), (c) => {
+        const xs = inputs(rt, c);
+        const gy = tensor(c.gy, { runtime: rt, shape: [c.b, c.t, 2, c.h] });
+        const y = lstmSequence(xs[0]!, xs[1]!, xs[2]!, xs[3]!);
+        const grads = (output: Tensor) =>
+          vjpRules.lstmSequence({ inputs: xs, output, params: {} }, gy).map((g) => {
+            const data = g!.dataSync();
+            g!.dispose();
+            return data;
+          });
+        const saved = grads(y); // y's buffer has its gates kept
+        const copy = y.add(0); // same values, a buffer without kept gates: recomputed
+        const recomputed = grads(copy);
+        saved.forEach((g, i) => close(g, recomputed[i]!, 1e-5));
+        copy.dispose();
+        const before = rt.memory().bytes;
+        y.dispose();
+        // Y (B·T·2H floats) and its kept gates (B·T·4H floats) are freed together
+        expect(before - rt.memory().bytes).toBe(4 * c.b * c.t * 6 * c.h);
+      }),
+      { numRuns: 20 },
+    );
   });
 });

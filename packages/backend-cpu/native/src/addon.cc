@@ -382,7 +382,7 @@ View<float> projected(const Napi::CallbackInfo& info, long B, long T, long H, lo
   return xp;
 }
 
-// lstmSequence(B, T, H, xp, xb, xt, wh, h0, c0, y)
+// lstmSequence(B, T, H, xp, xb, xt, wh, h0, c0, y, gates|null)
 Napi::Value LstmSequence(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const long B = integer(info, 0, "B"), T = integer(info, 1, "T"), H = integer(info, 2, "H", 1);
@@ -392,16 +392,18 @@ Napi::Value LstmSequence(const Napi::CallbackInfo& info) {
   auto h0 = f32(info, 7, "h0");
   auto c0 = f32(info, 8, "c0");
   auto y = f32(info, 9, "y");
+  auto gates = f32(info, 10, "gates", true);
   const double BH = 1.0 * B * H;
   need(env, wh, 4.0 * H * H, "lstm wh");
   need(env, h0, BH, "lstm h0");
   need(env, c0, BH, "lstm c0");
   need(env, y, 2.0 * T * BH, "lstm y");
-  lstm_projected_forward(B, T, H, xp.data, xb, xt, wh.data, h0.data, c0.data, y.data);
+  need(env, gates, 4.0 * T * BH, "lstm gates");
+  lstm_projected_forward(B, T, H, xp.data, xb, xt, wh.data, h0.data, c0.data, y.data, gates.data);
   return env.Undefined();
 }
 
-// lstmSequenceGrad(B, T, H, xp, xb, xt, wh, h0, c0, y, gy, gxp, gwh, gh0, gc0)
+// lstmSequenceGrad(B, T, H, xp, xb, xt, wh, h0, c0, y, gy, gates|null, gxp, gwh, gh0, gc0)
 Napi::Value LstmSequenceGrad(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const long B = integer(info, 0, "B"), T = integer(info, 1, "T"), H = integer(info, 2, "H", 1);
@@ -412,22 +414,24 @@ Napi::Value LstmSequenceGrad(const Napi::CallbackInfo& info) {
   auto c0 = f32(info, 8, "c0");
   auto y = f32(info, 9, "y");
   auto gy = f32(info, 10, "gy");
-  auto gxp = f32(info, 11, "gxp");
-  auto gwh = f32(info, 12, "gwh");
-  auto gh0 = f32(info, 13, "gh0");
-  auto gc0 = f32(info, 14, "gc0");
+  auto gates = f32(info, 11, "gates", true);
+  auto gxp = f32(info, 12, "gxp");
+  auto gwh = f32(info, 13, "gwh");
+  auto gh0 = f32(info, 14, "gh0");
+  auto gc0 = f32(info, 15, "gc0");
   const double BH = 1.0 * B * H;
   need(env, wh, 4.0 * H * H, "lstm wh");
   need(env, h0, BH, "lstm h0");
   need(env, c0, BH, "lstm c0");
   need(env, y, 2.0 * T * BH, "lstm y");
   need(env, gy, 2.0 * T * BH, "lstm gy");
+  need(env, gates, 4.0 * T * BH, "lstm gates");
   need(env, gxp, 4.0 * T * BH, "lstm gxp");
   need(env, gwh, 4.0 * H * H, "lstm gwh");
   need(env, gh0, BH, "lstm gh0");
   need(env, gc0, BH, "lstm gc0");
-  lstm_projected_backward(B, T, H, xp.data, xb, xt, wh.data, h0.data, c0.data, y.data, gy.data, gxp.data, gwh.data,
-                          gh0.data, gc0.data);
+  lstm_projected_backward(B, T, H, xp.data, xb, xt, wh.data, h0.data, c0.data, y.data, gy.data, gates.data,
+                          gxp.data, gwh.data, gh0.data, gc0.data);
   return env.Undefined();
 }
 

@@ -120,7 +120,7 @@ void lstm_backward(const LstmWeights& w, long steps, long batch, const float* x,
 
 // The lstmSequence capability: batch-major, input projection already done. Y [B, T, 2, H] holds h_t then c_t.
 void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
-                            const float* h0, const float* c0, float* y) {
+                            const float* h0, const float* c0, float* y, float* gates) {
   if (B <= 0 || T <= 0 || H <= 0) return;
   const long G = 4 * H, Y2 = 2 * H;
   const KernelTable& kt = active_kernels();
@@ -135,7 +135,7 @@ void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, lo
     for_rows(B, B * H, [&](long b) {
       float* ht = y + (b * T + t) * Y2;
       const float* cp = t == 0 ? c0 + b * H : ht - Y2 + H;
-      kt.lstm_gates(1, H, z + b * G, G, nullptr, cp, ht + H, ht, nullptr, G);
+      kt.lstm_gates(1, H, z + b * G, G, nullptr, cp, ht + H, ht, gates == nullptr ? nullptr : gates + (b * T + t) * G, G);
     });
   }
 }
@@ -143,8 +143,8 @@ void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, lo
 // Backward of lstm_projected_forward. The gates are recomputed from Y in one large product (h_{t-1} is known for
 // every step), then the time loop keeps only the elementwise gate gradients and dZ_t·Whᵀ.
 void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
-                             const float* h0, const float* c0, const float* y, const float* gy, float* gxp,
-                             float* gwh, float* gh0, float* gc0) {
+                             const float* h0, const float* c0, const float* y, const float* gy,
+                             const float* saved_gates, float* gxp, float* gwh, float* gh0, float* gc0) {
   const long G = 4 * H, Y2 = 2 * H, rows = B * T;
   if (H <= 0) return;
   if (B <= 0 || T <= 0) {
@@ -154,23 +154,26 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
     return;
   }
   const KernelTable& kt = active_kernels();
-  float* gates = z_scratch.floats(static_cast<size_t>(rows * G));
   float* hprev = hprev_scratch.floats(static_cast<size_t>(rows * H));
   float* state = state_scratch.floats(static_cast<size_t>(3 * B * H));
-  for_rows(B, rows * G, [&](long b) {
+  float* recomputed = saved_gates == nullptr ? z_scratch.floats(static_cast<size_t>(rows * G)) : nullptr;
+  for_rows(B, rows * H, [&](long b) {
     for (long t = 0; t < T; ++t) {
       const float* src = t == 0 ? h0 + b * H : y + (b * T + t - 1) * Y2;
       std::copy(src, src + H, hprev + (b * T + t) * H);
-      std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, gates + (b * T + t) * G);
+      if (recomputed != nullptr) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, recomputed + (b * T + t) * G);
     }
   });
-  sgemm(1, rows, G, H, StridedMatrix{hprev, H, 1, 0}, StridedMatrix{wh, G, 1, 0}, gates, G, 0, true);
-  for_rows(rows, rows * G, [&](long r) {
-    float* g = gates + r * G;
-    kt.unary(UnaryOp::Sigmoid, 2 * H, g, g);
-    kt.unary(UnaryOp::Tanh, H, g + 2 * H, g + 2 * H);
-    kt.unary(UnaryOp::Sigmoid, H, g + 3 * H, g + 3 * H);
-  });
+  if (recomputed != nullptr) {  // the forward's gates were not kept: z = xProj + h_{t-1}·Wh for all steps at once
+    sgemm(1, rows, G, H, StridedMatrix{hprev, H, 1, 0}, StridedMatrix{wh, G, 1, 0}, recomputed, G, 0, true);
+    for_rows(rows, rows * G, [&](long r) {
+      float* g = recomputed + r * G;
+      kt.unary(UnaryOp::Sigmoid, 2 * H, g, g);
+      kt.unary(UnaryOp::Tanh, H, g + 2 * H, g + 2 * H);
+      kt.unary(UnaryOp::Sigmoid, H, g + 3 * H, g + 3 * H);
+    });
+  }
+  const float* gates = saved_gates != nullptr ? saved_gates : recomputed;
   float* dh_next = state;
   float* dc_next = state + B * H;
   float* tanh_c = state + 2 * B * H;

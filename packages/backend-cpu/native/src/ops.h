@@ -59,11 +59,14 @@ void lstm_backward(const LstmWeights& w, long steps, long batch, const float* x,
  * [B, H], all dense; writes Y [B, T, 2, H] (h_t, then c_t).
  */
 void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
-                            const float* h0, const float* c0, float* y);
-/** Its backward (the lstmSequenceGrad capability): gy like Y; writes gxp [B, T, 4H], gwh, gh0, gc0 (overwritten). */
+                            const float* h0, const float* c0, float* y, float* gates);
+/**
+ * Its backward (the lstmSequenceGrad capability): gy like Y; writes gxp [B, T, 4H], gwh, gh0, gc0 (overwritten).
+ * `saved_gates` are the forward's activated gates [B, T, 4H] when it kept them, or null to recompute them.
+ */
 void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
-                             const float* h0, const float* c0, const float* y, const float* gy, float* gxp,
-                             float* gwh, float* gh0, float* gc0);
+                             const float* h0, const float* c0, const float* y, const float* gy,
+                             const float* saved_gates, float* gxp, float* gwh, float* gh0, float* gc0);
 
 /** Microbenchmarks: returns FLOP/s over `threads` threads; bytes/s of a read-only sweep over `bytes`. */
 double fma_peak(long iterations, int threads);

@@ -177,7 +177,9 @@ void gemm_small_m(const Gemm& g, bool use_pool, int worker) {
   }
   const int threads = use_pool ? pool.threads() : 1;
   const long chunk_align = 64;
-  long tasks = std::min<long>(threads * 2L, ceil_div(g.n, 256));
+  // One column range per thread, always on the same thread (pinned): a weight that is multiplied again and again
+  // (every step of a recurrence) then stays in each core's own L2 instead of moving between cores.
+  long tasks = std::min<long>(threads, ceil_div(g.n, 256));
   if (tasks < 1) tasks = 1;
   auto run = [&](long t, int) {
     long j0 = ceil_div(g.n * t / tasks, chunk_align) * chunk_align;
@@ -191,7 +193,8 @@ void gemm_small_m(const Gemm& g, bool use_pool, int worker) {
       g.kt.gemm_small_m_transposed_b(g.m, j1 - j0, g.k, a, lda, g.b.data + j0 * g.b.col, g.b.col, g.c + j0, g.ldc,
                                      g.accumulate);
   };
-  if (use_pool && tasks > 1) pool.parallel_for(tasks, run);
+  if (use_pool && tasks == threads && tasks > 1) pool.parallel_pinned(run);
+  else if (use_pool && tasks > 1) pool.parallel_for(tasks, run);
   else
     for (long t = 0; t < tasks; ++t) run(t, worker);
 }

@@ -56,6 +56,14 @@ void ThreadPool::stop() {
 void ThreadPool::work(int worker, uint32_t generation) {
   const bool was = in_pool_task;
   in_pool_task = true;
+  if (pinned_.load(std::memory_order_relaxed)) {  // task index = thread index; each thread sees a generation once, so it runs exactly one task
+    if (static_cast<uint32_t>(ticket_.load(std::memory_order_acquire) >> 32) == generation) {
+      fn_(ctx_, worker, worker);
+      done_.fetch_add(1, std::memory_order_release);
+    }
+    in_pool_task = was;
+    return;
+  }
   for (;;) {
     uint64_t v = ticket_.load(std::memory_order_acquire);
     if (static_cast<uint32_t>(v >> 32) != generation) break;
@@ -97,10 +105,26 @@ void ThreadPool::run(long tasks, TaskFn fn, void* ctx) {
     in_pool_task = was;
     return;
   }
+  post(tasks, fn, ctx, false);
+}
+
+void ThreadPool::run_pinned(TaskFn fn, void* ctx) {
+  if (workers_.empty() || in_pool_task) {
+    bool was = in_pool_task;
+    in_pool_task = true;
+    for (long t = 0; t < threads(); ++t) fn(ctx, t, 0);
+    in_pool_task = was;
+    return;
+  }
+  post(threads(), fn, ctx, true);
+}
+
+void ThreadPool::post(long tasks, TaskFn fn, void* ctx, bool pinned) {
   const uint32_t generation = ++generation_;
   tasks_.store(tasks, std::memory_order_relaxed);
   fn_ = fn;
   ctx_ = ctx;
+  pinned_.store(pinned, std::memory_order_relaxed);
   done_.store(0, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -26,6 +26,19 @@ class ThreadPool {
   /** Runs fn(ctx, t, worker) for t in [0, tasks) and returns when all are done. Nested calls run inline. */
   void run(long tasks, TaskFn fn, void* ctx);
 
+  /**
+   * Runs fn(ctx, t, t) once on every thread t < threads() (t = 0 is the caller). The same thread always gets the
+   * same index, so work split by index keeps its data in that core's cache across calls (the recurrent weight of
+   * an LSTM step, read again every step).
+   */
+  void run_pinned(TaskFn fn, void* ctx);
+
+  template <class F>
+  void parallel_pinned(F&& f) {
+    using Fn = std::remove_reference_t<F>;
+    run_pinned([](void* c, long t, int w) { (*static_cast<Fn*>(c))(t, w); }, const_cast<void*>(static_cast<const void*>(&f)));
+  }
+
   /** Like run() but with a lambda. */
   template <class F>
   void parallel_for(long tasks, F&& f) {
@@ -39,6 +52,7 @@ class ThreadPool {
   void stop();
   void worker_loop(int index, uint32_t seen);
   void work(int worker, uint32_t generation);
+  void post(long tasks, TaskFn fn, void* ctx, bool pinned);
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
@@ -49,6 +63,7 @@ class ThreadPool {
   std::atomic<long> done_{0};
   std::atomic<long> tasks_{0};
   std::atomic<bool> quit_{false};
+  std::atomic<bool> pinned_{false};  // stored before the ticket is published, loaded after it is acquired
   uint32_t generation_ = 0;  // written by the calling thread only
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;

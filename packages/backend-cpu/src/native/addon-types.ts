@@ -55,10 +55,10 @@ export interface NativeAddon {
     hs: F32, cs: F32, gates: F32, dhs: OptF32, dhLast: OptF32, dcLast: OptF32,
     dx: OptF32, dwx: OptF32, dwh: OptF32, db: OptF32, dh0: OptF32, dc0: OptF32,
   ): void;
-  lstmSequence(B: number, T: number, H: number, xp: F32, xb: number, xt: number, wh: F32, h0: F32, c0: F32, y: F32): void;
+  lstmSequence(B: number, T: number, H: number, xp: F32, xb: number, xt: number, wh: F32, h0: F32, c0: F32, y: F32, gates: OptF32): void;
   lstmSequenceGrad(
     B: number, T: number, H: number, xp: F32, xb: number, xt: number, wh: F32, h0: F32, c0: F32, y: F32, gy: F32,
-    gxp: F32, gwh: F32, gh0: F32, gc0: F32,
+    gates: OptF32, gxp: F32, gwh: F32, gh0: F32, gc0: F32,
   ): void;
   fmaPeak(iterations: number, threads: number): number;
   streamRead(bytes: number, repeats: number, threads: number): number;
