@@ -3,10 +3,11 @@ import { resolve } from 'node:path';
 import { parseBenchOptions, helpText, type BenchOptions } from './cli/parse-options.js';
 import { loadCaseFile, type BenchCase, type CaseFile } from './cases/train-cases.js';
 import { loadQuantCases, quantCaseIds } from './cases/quant-cases.js';
+import { loadSuiteCases } from './cases/suite-cases.js';
 import { BenchUsageError } from './errors.js';
 import { probeMachine, type MachineProbeResult } from './machine/machine-probe.js';
 import { runBench } from './run/run-bench.js';
-import { quickPolicy, selectCases, sizeOf } from './run/suites.js';
+import { quickPolicy, selectCases, sizeOf, suiteOfKind } from './run/suites.js';
 import { terminalTable } from './report/terminal-table.js';
 import { DEFAULT_OUT_DIR, writeOutputs } from './report/write-outputs.js';
 import { nibbleTarget, peerTarget, unlessSoftwareAdapter } from './targets/registry.js';
@@ -22,11 +23,11 @@ function targetsOf(opts: BenchOptions): BenchTarget[] {
 function allCases(opts: BenchOptions, file: CaseFile): BenchCase[] {
   const quantIds = quantCaseIds();
   const wantsQuant = ['quant', 'all'].includes(opts.suite) && (opts.cases.length === 0 || opts.cases.some((id) => quantIds.includes(id)));
-  return [...file.cases, ...(wantsQuant ? loadQuantCases() : [])];
+  return [...file.cases, ...(wantsQuant ? loadQuantCases() : []), ...loadSuiteCases()];
 }
 
 function casesOf(opts: BenchOptions, file: CaseFile): BenchCase[] {
-  const known = [...file.cases.map((c) => c.id), ...quantCaseIds()];
+  const known = [...file.cases.map((c) => c.id), ...quantCaseIds(), ...loadSuiteCases().map((c) => c.id)];
   for (const id of opts.cases) {
     if (!known.includes(id)) throw new BenchUsageError(`--case: unknown case "${id}"; valid cases: ${known.join(', ')}`);
   }
@@ -35,9 +36,10 @@ function casesOf(opts: BenchOptions, file: CaseFile): BenchCase[] {
 }
 
 function listing(file: CaseFile, targets: readonly BenchTarget[]): string {
-  const lines = ['Cases (train-cases.json, then quant-cases.json):'];
+  const lines = ['Cases (train-cases.json, quant-cases.json, then suite-cases.json):'];
   for (const c of file.cases) lines.push(`  ${c.id.padEnd(24)} ${c.kind.padEnd(18)} size ${sizeOf(c, file.cases)}`);
   for (const id of quantCaseIds()) lines.push(`  ${id.padEnd(24)} ${'qmatvec'.padEnd(18)} suite quant`);
+  for (const c of loadSuiteCases()) lines.push(`  ${c.id.padEnd(24)} ${c.kind.padEnd(18)} suite ${suiteOfKind(c.kind)}`);
   lines.push('', 'Targets:');
   for (const t of targets) lines.push(`  ${t.id.padEnd(16)} ${t.kind.padEnd(7)} ${Object.keys(t.cases).join(', ') || '(no cases)'}`);
   return `${lines.join('\n')}\n`;

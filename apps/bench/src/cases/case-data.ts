@@ -2,6 +2,11 @@
 // The file names no distribution for the data tensors. Its float64 expect values pin them down (see the tests):
 // matmul's A and B are the raw lcg32 stream u in [-0.5, 0.5); the models' x and target are uniformSym(seed, 1).
 import type { LstmInferCase, LstmTrainCase, MatmulCase, QmatvecCase, TransformerTrainCase, BenchCase } from './train-cases.js';
+import type { ElementwiseCase, LayerGradCase, OrnnLayerCase, PackedInferCase, QatRunCase, QatStepCase, ReduceCase } from './suite-cases.js';
+import {
+  elementwiseData, ornnLayerData, packedInferData, qatModelData, reduceData, transformerLayerData,
+  type ElementwiseData, type OrnnLayerData, type PackedInferData, type QatModelData, type ReduceData, type SuiteData, type TransformerLayerData,
+} from './suite-data.js';
 import { blockQuantize, dequantize, type BlockQuantized } from '../quant/block-quantize.js';
 import { glorot, labels, lcg32Uniforms, uniformSym } from './rng.js';
 
@@ -89,7 +94,7 @@ export interface QmatvecData {
 }
 
 /** The data of any case. */
-export type CaseData = MatmulData | LstmData | TransformerData | QmatvecData;
+export type CaseData = MatmulData | LstmData | TransformerData | QmatvecData | SuiteData;
 
 /** Builds A and B of a matmul case. */
 export function matmulData(c: MatmulCase): MatmulData {
@@ -164,7 +169,19 @@ export type DataOfCase<C extends BenchCase> = C extends MatmulCase
     ? TransformerData
     : C extends QmatvecCase
       ? QmatvecData
-      : LstmData;
+      : C extends ElementwiseCase
+        ? ElementwiseData
+        : C extends ReduceCase
+          ? ReduceData
+          : C extends OrnnLayerCase
+            ? OrnnLayerData
+            : C extends LayerGradCase
+              ? OrnnLayerData | TransformerLayerData
+              : C extends QatStepCase | QatRunCase
+                ? QatModelData
+                : C extends PackedInferCase
+                  ? PackedInferData
+                  : LstmData;
 
 /**
  * Builds the data of any case.
@@ -184,5 +201,16 @@ export function caseData(c: BenchCase): CaseData {
       return transformerData(c);
     case 'qmatvec':
       return qmatvecData(c);
+    case 'elementwise':
+      return elementwiseData(c);
+    case 'reduce':
+      return reduceData(c);
+    case 'layer_grad':
+      return c.layer === 'ornn' ? ornnLayerData(c) : transformerLayerData(c);
+    case 'qat_step':
+    case 'qat_run':
+      return qatModelData(c);
+    case 'packed_infer':
+      return packedInferData(c);
   }
 }

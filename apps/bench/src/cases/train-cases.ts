@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BenchCaseFileError } from '../errors.js';
+import type { SuiteCase } from './suite-cases.js';
 
 /** Timing policy of the case file (see its "timing.policy" text). */
 export interface TimingPolicy {
@@ -87,21 +88,25 @@ export interface QmatvecCase extends CaseBase {
   readonly expect: { readonly outSum: number };
 }
 
-/** Any case the bench runs. */
-export type BenchCase = MatmulCase | LstmTrainCase | LstmInferCase | TransformerTrainCase | QmatvecCase;
+/** A case of train-cases.json or quant-cases.json (they carry a float64 `expect` value). */
+export type TrainFileCase = MatmulCase | LstmTrainCase | LstmInferCase | TransformerTrainCase | QmatvecCase;
+/** Any case the bench runs (train-cases.json, quant-cases.json and suite-cases.json). */
+export type BenchCase = TrainFileCase | SuiteCase;
 /** The case kinds, i.e. the step functions a target may implement. */
 export type CaseKind = BenchCase['kind'];
 /** The case of one kind. */
 export type CaseOfKind<K extends CaseKind> = Extract<BenchCase, { kind: K }>;
 
 /** All case kinds, in the order the bench runs them. */
-export const CASE_KINDS: readonly CaseKind[] = ['matmul', 'qmatvec', 'lstm_infer', 'lstm_train', 'transformer_train'];
+export const CASE_KINDS: readonly CaseKind[] = [
+  'matmul', 'elementwise', 'reduce', 'qmatvec', 'packed_infer', 'qat_step', 'lstm_infer', 'layer_grad', 'lstm_train', 'transformer_train', 'qat_run',
+];
 
 /** The parsed case file. */
 export interface CaseFile {
   readonly schema: string;
   readonly timing: TimingPolicy;
-  readonly cases: readonly BenchCase[];
+  readonly cases: readonly TrainFileCase[];
 }
 
 /** Absolute path of the copy of train-cases.json that ships with the bench app. */
@@ -117,12 +122,12 @@ function requireNumber(obj: Record<string, unknown>, key: string, where: string)
   return v;
 }
 
-function checkCase(raw: unknown, index: number): BenchCase {
+function checkCase(raw: unknown, index: number): TrainFileCase {
   const where = `cases[${index}]`;
   if (typeof raw !== 'object' || raw === null) throw new BenchCaseFileError(`loadCaseFile: ${where} is not an object`);
   const obj = raw as Record<string, unknown>;
   const kind = obj['kind'];
-  const numeric: Record<CaseKind, readonly string[]> = {
+  const numeric: Partial<Record<CaseKind, readonly string[]>> = {
     matmul: ['n'],
     lstm_train: ['H', 'I', 'B', 'T', 'C', 'lr'],
     lstm_infer: ['H', 'I', 'B', 'T', 'C'],
@@ -135,7 +140,7 @@ function checkCase(raw: unknown, index: number): BenchCase {
     );
   }
   if (typeof obj['id'] !== 'string') throw new BenchCaseFileError(`loadCaseFile: ${where}.id is not a string`);
-  for (const key of numeric[kind as CaseKind]) requireNumber(obj, key, where);
+  for (const key of numeric[kind as CaseKind] ?? []) requireNumber(obj, key, where);
   const seeds = obj['seeds'];
   const expect = obj['expect'];
   if (typeof seeds !== 'object' || seeds === null || typeof expect !== 'object' || expect === null) {
@@ -143,7 +148,7 @@ function checkCase(raw: unknown, index: number): BenchCase {
   }
   const expectKey = kind === 'lstm_train' || kind === 'transformer_train' ? 'loss0' : 'outSum';
   requireNumber(expect as Record<string, unknown>, expectKey, `${where}.expect`);
-  return raw as BenchCase;
+  return raw as TrainFileCase;
 }
 
 /**
@@ -173,9 +178,21 @@ export function loadCaseFile(path: string = TRAIN_CASES_PATH): CaseFile {
   return { schema: SCHEMA, timing, cases: cases.map(checkCase) };
 }
 
-/** Floating-point operations of one step of a case (forward only for inference, ~3× forward for training). */
-export function caseFlops(c: BenchCase): number {
+/**
+ * Floating-point operations of one step of a case (forward only for inference, ~3× forward for training); undefined
+ * for the kinds where a FLOP rate means little (elementwise and reductions are memory-bound; QAT steps are dominated
+ * by the quantizers).
+ */
+export function caseFlops(c: BenchCase): number | undefined {
   switch (c.kind) {
+    case 'elementwise':
+    case 'reduce':
+    case 'qat_step':
+    case 'qat_run':
+    case 'layer_grad':
+      return undefined;
+    case 'packed_infer':
+      return 2 * c.batch * (c.K * c.hidden + c.hidden * c.N);
     case 'matmul':
       return 2 * c.n ** 3;
     case 'qmatvec':

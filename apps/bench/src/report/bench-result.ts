@@ -42,6 +42,22 @@ export interface RowResult {
   weightGBs?: number;
   /** weightGBs / the machine's DRAM read bandwidth (all threads), in percent; only when Wh is larger than the last-level cache. */
   pctOfStream?: number;
+  /** elementwise / reduce: bytes read and written per second (inputs + output once), GB/s. */
+  memGBs?: number;
+  /** qat_step: (this step's median / the float step's median on the same target − 1) × 100. */
+  overheadPct?: number;
+  /** packed_infer: the f32 row's median / this median on the same target (> 1: the packed model is faster). */
+  speedupVsFloat?: number;
+  /** qat_run: the short training run. */
+  qatRun?: {
+    readonly steps: number;
+    /** steps / median time of the training steps (set-up and calibration excluded). */
+    readonly stepsPerS: number;
+    readonly firstLoss: number;
+    readonly finalLoss: number;
+    /** Final loss of the float run (qat_run_float) on the same target. */
+    floatFinalLoss?: number;
+  };
   /** This row's median / the fastest peer's median on the same case (< 1: faster than every peer). */
   vsFastestPeer?: number;
   /** nibble rows: each peer's median / this row's median (> 1: nibble is faster). */

@@ -3,7 +3,24 @@ import type { BenchResult, RowResult } from './bench-result.js';
 import { fmtMs, fmtNum, fmtPct, fmtRatio } from './format.js';
 
 /** Column headers of the result table. */
-export const TABLE_HEADER = ['case', 'target', 'median ms', 'min', 'max', 'reps', 'GFLOP/s', '% FMA peak', 'weights GB/s', '% read BW', '÷ fastest peer', 'status'] as const;
+export const TABLE_HEADER = ['case', 'target', 'median ms', 'min', 'max', 'reps', 'GFLOP/s', '% FMA peak', 'weights GB/s', '% read BW', '÷ fastest peer', 'notes', 'status'] as const;
+
+/**
+ * The per-kind figure of a suite-cases.json row: memory GB/s (ops), step overhead against the float step (qat_step),
+ * speed-up against the float model (packed_infer), steps/s and losses (qat_run).
+ */
+export function notesOf(r: RowResult): string {
+  const parts: string[] = [];
+  if (r.memGBs !== undefined) parts.push(`${fmtNum(r.memGBs)} GB/s mem`);
+  if (r.overheadPct !== undefined) parts.push(`${r.overheadPct >= 0 ? '+' : ''}${r.overheadPct.toFixed(1)}% vs float step`);
+  if (r.speedupVsFloat !== undefined) parts.push(`${fmtRatio(r.speedupVsFloat)} vs f32`);
+  if (r.qatRun) {
+    const q = r.qatRun;
+    parts.push(`${q.steps} steps, ${fmtNum(q.stepsPerS)} steps/s, loss ${fmtNum(q.firstLoss, 4)} → ${fmtNum(q.finalLoss, 4)}`);
+    if (q.floatFinalLoss !== undefined) parts.push(`(float ${fmtNum(q.floatFinalLoss, 4)})`);
+  }
+  return parts.join(' ') || '–';
+}
 
 function status(r: RowResult): string {
   if (r.status === 'ok') return 'ok';
@@ -26,6 +43,7 @@ export function tableRows(result: BenchResult): string[][] {
       fmtNum(r.weightGBs),
       fmtPct(r.pctOfStream),
       fmtRatio(r.vsFastestPeer),
+      notesOf(r),
       status(r),
     ]);
 }
@@ -50,9 +68,22 @@ export function machineLines(result: BenchResult): string[] {
   return lines;
 }
 
-/** Lines listing targets that did not run and why. */
+/** What peers lack, by case kind (shown when a run has such cases). */
+const PEERLESS_KINDS: Readonly<Record<string, string>> = {
+  qat_step: 'no peer runs nibble\'s quantizer plugins (ste, lsq, quant-noise, quant-noisier, rand, pq)',
+  qat_run: 'no peer runs nibble\'s quantizer plugins',
+  packed_infer: 'no peer loads nibble\'s packed files (ort\'s int8 / int4 MatMulNBits rows are in the qmatvec cases)',
+};
+
+/** Lines listing targets that did not run and why, and the case kinds of the run no peer implements. */
 export function skippedTargetLines(result: BenchResult): string[] {
-  return result.targets.filter((t) => !t.available).map((t) => `${t.id}: skipped: ${t.reason ?? 'unavailable'}`);
+  const lines = result.targets.filter((t) => !t.available).map((t) => `${t.id}: skipped: ${t.reason ?? 'unavailable'}`);
+  const kinds = [...new Set(result.rows.map((r) => r.caseKind))];
+  const peers = result.targets.filter((t) => t.kind === 'peer');
+  for (const k of kinds) {
+    if (peers.length > 0 && !peers.some((t) => t.caseKinds.includes(k))) lines.push(`${k}: no peer rows: ${PEERLESS_KINDS[k] ?? 'no peer implements this case kind'}`);
+  }
+  return lines;
 }
 
 /** Lines giving the nibble rows' speed-up against each peer (peer median / nibble median). */

@@ -10,8 +10,11 @@ import { cpuSnapshot, otherCpuPercent } from '../machine/cpu-noise.js';
 import type { MachineProbeResult } from '../machine/machine-probe.js';
 import { BENCH_RESULT_SCHEMA, type BenchResult, type RowResult, type TargetInfo } from '../report/bench-result.js';
 import { reasonOf, UnsupportedCaseError, type BenchTarget, type CaseFactory, type PreparedCase, type StepOutput } from '../targets/bench-target.js';
-import { measureSteps, msSince } from '../timing/measure.js';
-import { checkAgainst, checkExpect, checkLoss1, scalarOf } from './output-checks.js';
+import { measureSteps, median, msSince } from '../timing/measure.js';
+import { checkAgainst, checkLoss1, scalarOf } from './output-checks.js';
+import { firstStepChecks } from './suite-checks.js';
+import { deriveSuiteMetrics, memoryBytes } from './suite-metrics.js';
+import { policyFor } from './suites.js';
 import { Progress, type ProgressStream } from './progress.js';
 
 /** What to run. */
@@ -71,8 +74,12 @@ function deriveMetrics(c: BenchCase, rows: RowResult[], probe: MachineProbeResul
   for (const r of rows) {
     if (r.status !== 'ok' || !r.timing) continue;
     const s = r.timing.medianMs / 1000;
-    r.gflops = flops / s / 1e9;
-    if (probe.ok) r.pctOfPeak = (100 * r.gflops) / probe.limits.fmaGflopsAll;
+    if (flops !== undefined) {
+      r.gflops = flops / s / 1e9;
+      if (probe.ok) r.pctOfPeak = (100 * r.gflops) / probe.limits.fmaGflopsAll;
+    }
+    const bytes = memoryBytes(c);
+    if (bytes !== undefined) r.memGBs = bytes / s / 1e9;
     if (c.kind === 'lstm_infer') {
       const whBytes = c.H * 4 * c.H * 4;
       r.weightGBs = (c.T * whBytes) / s / 1e9; // Wh (fp32) is read once per time step
@@ -129,7 +136,7 @@ async function runRow(
     const first = await prepared.step();
     const firstMs = msSince(t0);
     row.firstScalar = scalarOf(first);
-    row.checks.push(checkExpect(c, first));
+    row.checks.push(...(prepared.checks ?? []), ...firstStepChecks(c, data, first));
     if (nibbleFirst && t.kind === 'peer') row.checks.push(checkAgainst(first, nibbleFirst.out, nibbleFirst.id));
     const failed = row.checks.find((k) => !k.ok);
     if (failed) {
@@ -139,15 +146,21 @@ async function runRow(
       return { row, first };
     }
     let calls = 1;
+    const runs = first.kind === 'loss' && first.run ? [first.run] : [];
     const step = async (): Promise<void> => {
       const out = await prepared!.step();
       calls++;
       if (out.kind === 'loss') {
         if (!Number.isFinite(out.loss)) throw new Error(`step ${calls} returned a non-finite loss ${out.loss}`);
-        if (calls === 2) row.loss1 = out.loss;
+        if (calls === 2 && !out.run) row.loss1 = out.loss; // a qat_run step is a whole run: its loss is no loss1
+        if (out.run) runs.push(out.run);
       }
     };
-    const timing = await measureSteps(step, plan.policy, firstMs, { onStep: (d, n) => progress.step(d, n) });
+    const timing = await measureSteps(step, policyFor(c, plan.policy, plan.repeat), firstMs, { onStep: (d, n) => progress.step(d, n) });
+    if (first.kind === 'loss' && first.run && timing.status === 'timed') {
+      const trainMs = median(runs.slice(-timing.samplesMs.length).map((r) => r.trainMs)); // the timed runs, not the warm-up
+      row.qatRun = { steps: first.run.steps, stepsPerS: (1000 * first.run.steps) / trainMs, firstLoss: first.run.firstLoss, finalLoss: first.loss };
+    }
     if (timing.status === 'skipped') {
       row.reason = timing.reason;
       progress.endRow(`skipped: ${timing.reason}`);
@@ -202,6 +215,7 @@ export async function runBench(plan: RunPlan): Promise<BenchResult> {
     deriveMetrics(c, caseRows, plan.machine);
     rows.push(...caseRows);
   }
+  deriveSuiteMetrics(plan.cases, rows);
   for (const t of runnable) await t.shutdown?.().catch(() => undefined);
   const casePath = plan.caseFilePath ?? TRAIN_CASES_PATH;
   const noise = otherCpuPercent(cpuStart);

@@ -2,6 +2,7 @@
 // case kinds it can run; the runner builds the case data once and hands the same arrays to every target.
 import type { CaseKind, CaseOfKind } from '../cases/train-cases.js';
 import type { DataOfCase } from '../cases/case-data.js';
+import type { CheckResult } from '../run/output-checks.js';
 
 /** Whether a target can run on this machine, and if not, why (shown in the report instead of a row). */
 export type Availability = { readonly ok: true; readonly detail?: string } | { readonly ok: false; readonly reason: string };
@@ -11,11 +12,32 @@ export type Availability = { readonly ok: true; readonly detail?: string } | { r
  * inference / matmul step (row-major, shape as the case file defines it).
  */
 export type StepOutput =
-  | { readonly kind: 'loss'; readonly loss: number }
+  | {
+      readonly kind: 'loss';
+      readonly loss: number;
+      /** layer_grad: ⟨∇loss, d⟩ for the case's direction d, checked against a float64 central difference. */
+      readonly gradDot?: number;
+      /** qat_run: the whole run this step made (loss is then its final loss). */
+      readonly run?: QatRunInfo;
+    }
   | { readonly kind: 'tensor'; readonly data: Float32Array; readonly shape: readonly number[] };
+
+/** What one qat_run step (a whole short training run) did. */
+export interface QatRunInfo {
+  readonly steps: number;
+  /** Milliseconds of the training steps alone (model set-up, quantizer calibration excluded). */
+  readonly trainMs: number;
+  /** Loss of the first training step (before any update). */
+  readonly firstLoss: number;
+}
 
 /** A case prepared by a target: parameters created, data uploaded, ready to step. */
 export interface PreparedCase {
+  /**
+   * Checks the target made while preparing (e.g. packed output against the fake-quant eval output, or the quantized
+   * eval loss against a float64 reference on the exported weights); a failing one aborts the row before timing.
+   */
+  readonly checks?: readonly CheckResult[];
   /** Runs one step and reads its result back to the host (so asynchronous backends are timed to completion). */
   step(): Promise<StepOutput>;
   /** Frees whatever the target allocated for this case. */

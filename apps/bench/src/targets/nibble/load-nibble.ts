@@ -9,6 +9,21 @@ export type NibbleCpu = typeof import('@nibble/backend-cpu');
 /** A core runtime. */
 export type NibbleRuntime = import('@nibble/core').Runtime;
 
+/** The packages the layer and QAT cases build their models with. */
+export interface NibbleModelKit {
+  readonly layers: typeof import('@nibble/layers');
+  readonly quantizers: typeof import('@nibble/quantizers');
+  readonly optim: typeof import('@nibble/optim');
+}
+
+let kit: Promise<NibbleModelKit> | undefined;
+
+/** Imports @nibble/layers, @nibble/quantizers and @nibble/optim once (lazily: only the suites that need them pay). */
+export function loadModelKit(): Promise<NibbleModelKit> {
+  kit ??= Promise.all([import('@nibble/layers'), import('@nibble/quantizers'), import('@nibble/optim')]).then(([layers, quantizers, optim]) => ({ layers, quantizers, optim }));
+  return kit;
+}
+
 /** The nibble CPU flavours the bench times. */
 export type NibbleCpuFlavour = 'cpu' | 'native';
 

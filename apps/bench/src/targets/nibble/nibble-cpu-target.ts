@@ -3,6 +3,7 @@
 import type { BenchTarget, PreparedCase } from '../bench-target.js';
 import { nibbleCpuSession, nibbleCpuUnavailableReason, type NibbleCpuFlavour, type NibbleSession } from './load-nibble.js';
 import { nibbleLstmInfer, nibbleLstmTrain, nibbleTransformerTrain } from './nibble-models.js';
+import { nibbleSuiteCases } from './nibble-suite-cases.js';
 
 type Tensor = import('@nibble/core').Tensor;
 
@@ -54,6 +55,7 @@ export function nibbleCpuTarget(flavour: NibbleCpuFlavour): BenchTarget {
       lstm_infer: async (c, d) => nibbleLstmInfer(await open(), c, d),
       lstm_train: async (c, d) => nibbleLstmTrain(await open(), c, d),
       transformer_train: async (c, d) => nibbleTransformerTrain(await open(), c, d),
+      ...nibbleSuiteCases(open),
     },
   };
 }

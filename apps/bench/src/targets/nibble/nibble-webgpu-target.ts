@@ -5,6 +5,7 @@ import { reasonOf } from '../bench-target.js';
 import { readBackNibble } from './nibble-cpu-target.js';
 import type { NibbleSession } from './load-nibble.js';
 import { nibbleLstmInfer, nibbleLstmTrain, nibbleTransformerTrain } from './nibble-models.js';
+import { nibbleSuiteCases } from './nibble-suite-cases.js';
 
 async function openWebgpu(): Promise<NibbleSession> {
   useSoftwareVulkanIfNoDriverChosen();
@@ -58,6 +59,7 @@ export function nibbleWebgpuTarget(): BenchTarget {
       lstm_infer: async (c, d) => nibbleLstmInfer(await open(), c, d),
       lstm_train: async (c, d) => nibbleLstmTrain(await open(), c, d),
       transformer_train: async (c, d) => nibbleTransformerTrain(await open(), c, d),
+      ...nibbleSuiteCases(open),
     },
   };
 }

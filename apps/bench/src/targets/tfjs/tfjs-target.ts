@@ -4,6 +4,7 @@ import { reasonOf, UnsupportedCaseError } from '../bench-target.js';
 import { streamingCopies } from '../../machine/cache-size.js';
 import { qmatvecWeightBytes } from '../../cases/train-cases.js';
 import { loadTf, useTfjsBackend, webgpuUnavailableReason, type Tf, type TfjsBackendName } from './load-tfjs.js';
+import { tfjsSuiteCases } from './tfjs-suite-cases.js';
 import { tfLstmLogits, tfLstmParams, tfSoftmaxCrossEntropy, tfTransformerBlock, tfTransformerParams } from './tfjs-models.js';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -149,6 +150,7 @@ export function tfjsTarget(backend: TfjsBackendName): BenchTarget {
           },
         } satisfies PreparedCase;
       },
+      ...tfjsSuiteCases(backend),
     },
   };
 }
