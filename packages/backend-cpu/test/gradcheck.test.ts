@@ -95,6 +95,21 @@ describe('gradcheck: reductions, movement and capabilities', () => {
   checkUnary('stack + split', (x) => nb.stack(nb.split(nb.concat([x, x.exp()], 0), 2, 0), 1));
   checkBinary('matmul (batched, broadcast)', (a, b) => a.reshape([-1, 1]).matmul(b.reshape([1, -1])));
   checkUnary('matmul with transposed operand', (x) => x.reshape([x.shape[0]!, -1]).matmul(x.reshape([x.shape[0]!, -1]).transpose()));
+  checkUnary('sum and max over several axes with keepDims', (x) => {
+    const distinct = x.add(nb.tensorLike(x, Array.from({ length: x.size }, (_, i) => i * 1e-2), x.shape, 'float32'));
+    const axes = x.shape.map((_, i) => i).filter((i) => i % 2 === 0);
+    return distinct.sum(axes, true).mul(distinct.max(axes, true)).add(distinct.square()); // keepDims broadcasts back
+  });
+  checkUnary('squeeze + unsqueeze', (x) => x.unsqueeze(0).unsqueeze(-1).mul(3).squeeze([0, -1]));
+  checkUnary('copy of a non-contiguous view (clone, contiguous)', (x) => x.expand([2, ...x.shape]).transpose(0, -1).clone().mul(nb.contiguous(x.expand([2, ...x.shape]).transpose(0, -1))));
+  checkUnary('cast float32 → float32', (x) => x.cast('float32').mul(x));
+  checkUnary('scatterAdd (gradient of the updates, repeated indices)', (x) => {
+    const rows = x.shape[0]!;
+    const idx = nb.tensorLike(x, Array.from({ length: rows }, (_, i) => (i * 2) % Math.max(1, rows - 1)), [rows], 'int32');
+    const y = nb.scatterAdd(idx, x, [Math.max(1, rows - 1), ...x.shape.slice(1)], 0);
+    idx.dispose();
+    return y.square();
+  });
   checkUnary('gather + scatterAdd', (x) => {
     const idx = nb.tensorLike(x, [0, 0, x.shape[0]! - 1], [3], 'int32');
     const y = nb.gather(x, idx, 0);
@@ -115,4 +130,30 @@ describe('gradcheck: composites', () => {
   checkUnary('rsqrt', nb.rsqrt, positive);
   checkUnary('clamp (inside the range)', (x) => nb.clamp(x, -5, 5));
   checkUnary('min over an axis', (x) => x.add(nb.tensorLike(x, Array.from({ length: x.size }, (_, i) => i * 1e-2), x.shape, 'float32')).min(-1));
+});
+
+describe('gradcheck: the lstmSequence capability (fused forward and BPTT kernels)', () => {
+  const dims = fc.record({ b: fc.integer({ min: 1, max: 2 }), t: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 3 }) });
+  const vals = (n: number) => fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n });
+  it('lstmSequence: gradcheck of xProj, Wh, h0 and c0', () => {
+    fc.assert(
+      fc.property(
+        dims.chain(({ b, t, h }) => fc.record({ b: fc.constant(b), t: fc.constant(t), h: fc.constant(h), xp: vals(b * t * 4 * h), wh: vals(h * 4 * h), h0: vals(b * h), c0: vals(b * h) })),
+        (c) => {
+          const r = gradcheck(
+            (xp, wh, h0, c0) => weighted(nb.lstmSequence(xp!, wh!, h0!, c0!)),
+            [
+              { shape: [c.b, c.t, 4 * c.h], values: c.xp },
+              { shape: [c.h, 4 * c.h], values: c.wh },
+              { shape: [c.b, c.h], values: c.h0 },
+              { shape: [c.b, c.h], values: c.c0 },
+            ],
+            { runtime, reference },
+          );
+          expect(r.ok, r.message).toBe(true);
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
 });
