@@ -15,7 +15,7 @@ async function scalar(v: number | Tensor): Promise<number> {
 
 /**
  * Mean loss and metrics over evaluation batches (each batch weighs the same), in evaluation mode and without
- * gradients; restores training mode afterwards.
+ * gradients; restores the model's previous mode afterwards (training mode when the model does not tell).
  *
  * @example
  * ```ts
@@ -28,6 +28,7 @@ export async function evaluate<M extends TrainableModel, B>(
   lossFn: LossFn<M, B>,
   metrics: Readonly<Record<string, MetricFn<M, B>>> = {},
 ): Promise<Record<string, number>> {
+  const wasTraining = model.training ?? true;
   model.eval?.();
   const sums: Record<string, number> = { loss: 0 };
   for (const name of Object.keys(metrics)) sums[name] = 0;
@@ -45,7 +46,7 @@ export async function evaluate<M extends TrainableModel, B>(
       batches++;
     }
   } finally {
-    model.train?.(true);
+    model.train?.(wasTraining);
   }
   const means: Record<string, number> = {};
   for (const [name, s] of Object.entries(sums)) means[name] = batches > 0 ? s / batches : Number.NaN;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRuntime } from '@nibble/core';
+import { defaultRuntime, scope } from '@nibble/core';
 import { cpu } from '@nibble/backend-cpu';
 import { adam, adamw, disposeOptimizerState, sgd } from '@nibble/optim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,16 @@ describe('fit', () => {
     expect(result.history.train).toHaveLength(40);
     expect(result.history.eval.map((e) => e.step)).toEqual([10, 20, 30, 40]);
     expect(result.history.eval.at(-1)!.values.loss).toBeLessThan(initial.loss! * 0.6);
+    // the metric is the mean over evaluation batches of its per-batch value, computed in evaluation mode (no dropout)
+    model.eval();
+    const perBatch = [...evalBatches()].map((b) => scope(() => Math.sqrt(mlpLoss(model, b).item())));
+    const final = await evaluate(model, evalBatches(), mlpLoss, { rmse: (m, b) => mlpLoss(m, b).sqrt() });
+    expect(model.training).toBe(false); // evaluate restores the mode it found
+    model.train();
+    expect(Math.abs(final.rmse! - perBatch.reduce((a, v) => a + v, 0) / perBatch.length)).toBeLessThan(1e-6);
+    expect(result.history.eval.at(-1)!.values.rmse).toBe(final.rmse);
+    expect(result.history.eval.at(-1)!.values.loss).toBe(final.loss);
+    expect(lines.some((l) => /^eval step 40 epoch \d+: loss [\d.]+.*rmse [\d.]+/.test(l))).toBe(true);
     expect(events.filter((e) => e.type === 'step')).toHaveLength(40);
     expect(lines.some((l) => /^step 40\/40 epoch 4 loss \d/.test(l))).toBe(true);
     expect(lines.some((l) => l.startsWith('eval step 10 epoch 1: loss '))).toBe(true);

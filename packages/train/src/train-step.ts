@@ -7,6 +7,8 @@ export interface TrainableModel extends Trainable {
   setProgress?(progress: { step: number; epoch?: number; seed?: number }): void;
   train?(on?: boolean): unknown;
   eval?(): unknown;
+  /** Current mode (a `Module` has it): {@link evaluate} restores it afterwards. */
+  readonly training?: boolean;
 }
 
 /** The training objective: a scalar loss tensor for one batch, computed with the model's current parameters. */
