@@ -5,6 +5,7 @@ import { runGather, runScatterAdd } from './kernels/indexing.ts';
 import { runMatmul } from './kernels/matmul.ts';
 import { runConcat, runPad } from './kernels/movement.ts';
 import { runFakeQuant, runRandomBits } from './kernels/quant.ts';
+import { runPackedMatmul } from './kernels/packed.ts';
 import { runLstmSequence, runLstmSequenceGrad } from './kernels/lstm.ts';
 import { runArgmax, runReduce } from './kernels/reduce.ts';
 
@@ -27,7 +28,7 @@ export interface CpuBackendOptions {
   disable?: readonly Capability[];
 }
 
-const CAPABILITIES: readonly Capability[] = ['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'lstmSequence', 'lstmSequenceGrad'];
+const CAPABILITIES: readonly Capability[] = ['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad'];
 
 /** The TypeScript CPU backend: reference kernels that run in Node and in browsers. */
 export class CpuBackend implements Backend {
@@ -106,6 +107,7 @@ export class CpuBackend implements Backend {
       case 'scatterAdd': return runScatterAdd(call as KernelCall<'scatterAdd'>, lookup);
       case 'fakeQuant': return runFakeQuant(call as KernelCall<'fakeQuant'>, lookup, this.round32);
       case 'randomBits': return runRandomBits(call as KernelCall<'randomBits'>, lookup);
+      case 'packedMatmul': return runPackedMatmul(call as KernelCall<'packedMatmul'>, lookup, this.round32);
       case 'lstmSequence': return runLstmSequence(call as KernelCall<'lstmSequence'>, lookup);
       case 'lstmSequenceGrad': return runLstmSequenceGrad(call as KernelCall<'lstmSequenceGrad'>, lookup);
       default: throw new BackendError(`cpu: no kernel for op '${op}'`);

@@ -48,8 +48,10 @@ export class NativeCpuBackend extends CpuBackend {
 
   private runNative(call: KernelCall<KernelOp>): boolean {
     const out = this.lookup(call.outputs[0]!);
-    if (!f32(out) || call.inputs.some((v) => v.dtype !== 'float32')) return false;
     const op = call.op;
+    if (!f32(out)) return false;
+    if (op === 'packedMatmul') return this.packedMatmul(call as KernelCall<'packedMatmul'>, out); // uint8 codes
+    if (call.inputs.some((v) => v.dtype !== 'float32')) return false;
     if (op === 'matmul') return this.matmul(call as KernelCall<'matmul'>, out);
     if (op === 'lstmSequence' || op === 'lstmSequenceGrad') return this.lstm(call as KernelCall<'lstmSequence' | 'lstmSequenceGrad'>);
     if (out.length < MIN_NATIVE_ELEMENTS) return false;
@@ -145,6 +147,36 @@ export class NativeCpuBackend extends CpuBackend {
       const gates = saved?.inputs === inputs ? saved.gates : null;
       this.addon.lstmSequenceGrad(...args, dense(y!), dense(gy!), gates, outs[0]!, outs[1]!, outs[2]!, outs[3]!);
     }
+    return true;
+  }
+
+  /**
+   * Packed weights dequantized in registers: signed int8, int4 (groups of a multiple of 32, or per row) and PQ.
+   * Other layouts (1- and 2-bit codes, unsigned 8-bit, fractional zero-points) take the TypeScript kernel.
+   */
+  private packedMatmul(call: KernelCall<'packedMatmul'>, out: Float32Array): boolean {
+    const { weights } = call.params as KernelParams['packedMatmul'];
+    const [x, codes, tables, zeros] = call.inputs as [TensorView, TensorView, TensorView, TensorView | undefined];
+    const [n, k] = weights.shape;
+    const X = this.lookup(x);
+    const C = this.lookup(codes);
+    if (!f32(X) || !(C instanceof Uint8Array) || !isDense(x, x.shape) || !isDense(codes, codes.shape) || k === 0) return false;
+    const m = numel(x) / k;
+    const xs = X.subarray(x.offset, x.offset + m * k);
+    const cs = C.subarray(codes.offset, codes.offset + numel(codes));
+    const table = denseCopy(tables, this.lookup(tables));
+    if (weights.kind === 'pq') {
+      this.addon.pqMatmul(xs, m, k, table, weights.centroids, weights.blockSize, cs, n, out);
+      return true;
+    }
+    const group = weights.groupSize === k ? 0 : weights.groupSize;
+    const zero = zeros === undefined ? null : denseCopy(zeros, this.lookup(zeros));
+    if (weights.bits === 8 && weights.signed && zero === null) {
+      this.addon.int8Matmul(xs, m, k, new Int8Array(cs.buffer, cs.byteOffset, cs.length), n, table, null, group, out);
+      return true;
+    }
+    if (weights.bits !== 4 || group % 32 !== 0 || (zero !== null && !zero.every(Number.isInteger))) return false;
+    this.addon.int4Matmul(xs, m, k, cs, n, weights.signed, table, zero, group, out);
     return true;
   }
 
