@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRuntime, scope } from '@nibble/core';
@@ -6,7 +6,7 @@ import { cpu } from '@nibble/backend-cpu';
 import { adam, adamw, disposeOptimizerState, sgd } from '@nibble/optim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { epochBatches, Mlp, mlpLoss, regressionData } from '../test/fixtures/tiny-regression.ts';
-import { evaluate, fit, type FitEvent, TrainError, trainStep } from './index.ts';
+import { CheckpointError, evaluate, fit, type FitEvent, TrainError, trainStep } from './index.ts';
 import { loadCheckpoint, previousCheckpointPath } from './node.ts';
 
 if (!defaultRuntime.registered().includes('cpu')) defaultRuntime.register(cpu);
@@ -172,6 +172,28 @@ describe('fit', () => {
     model.dispose();
   });
 
+  it('fit with resume refuses a truncated checkpoint (it does not start over) and leaves both files as they were', async () => {
+    const path = join(dir, 'truncated.safetensors');
+    const model = new Mlp();
+    const opts = {
+      model, optimizer: adam({ lr: 0.01 }), trainData: epochBatches(data, 1), lossFn: mlpLoss, steps: 10, seed: 1, progress: false as const,
+      checkpoint: { path, every: 5 }, resume: true,
+    };
+    disposeOptimizerState((await fit(opts)).state);
+    const full = await readFile(path);
+    const previous = await readFile(previousCheckpointPath(path));
+    await truncate(path, Math.floor(full.length / 2));
+    const weightsBefore = weights(model);
+    const memoryBefore = defaultRuntime.memory();
+    await expect(fit({ ...opts, steps: 20 })).rejects.toThrow(CheckpointError);
+    await expect(fit({ ...opts, steps: 20 })).rejects.toThrow(/truncated\.safetensors.*not a valid safetensors file \(truncated or corrupt\)/s);
+    expect(defaultRuntime.memory()).toEqual(memoryBefore);
+    expect(weights(model)).toEqual(weightsBefore);
+    expect((await readFile(path)).length).toBe(Math.floor(full.length / 2)); // not overwritten by a fresh run
+    expect((await readFile(previousCheckpointPath(path))).equals(previous)).toBe(true);
+    model.dispose();
+  });
+
   it('refuses contradictory options, naming them', async () => {
     const model = new Mlp();
     const base = { model, optimizer: sgd({ lr: 0.1 }), trainData: [], lossFn: mlpLoss };
@@ -179,7 +201,9 @@ describe('fit', () => {
     await expect(fit(base)).rejects.toThrow(/neither epochs nor steps/);
     await expect(fit({ ...base, steps: 3, resume: true })).rejects.toThrow(/resume is true but no checkpoint.path/);
     await expect(fit({ ...base, steps: 3, evalEvery: 0 })).rejects.toThrow(/evalEvery is 0; expected an integer ≥ 1/);
-    await expect(fit({ ...base, steps: 3, progress: false })).rejects.toThrow(/trainData gave no batches for epoch 0/);
+    const memory = defaultRuntime.memory();
+    await expect(fit({ ...base, optimizer: adam({ lr: 0.1 }), steps: 3, progress: false })).rejects.toThrow(/trainData gave no batches for epoch 0/);
+    expect(defaultRuntime.memory()).toEqual(memory); // the optimizer state fit created is freed when it throws
     model.dispose();
   });
 });

@@ -55,7 +55,7 @@ export interface FitOptions<M extends TrainableModel, B> {
   readonly seed?: number;
   /** Clip gradients to this global norm. */
   readonly clipNorm?: number;
-  /** Initial optimizer state (default `optimizer.init(model.parameters())`); fit takes ownership. */
+  /** Initial optimizer state (default `optimizer.init(model.parameters())`); fit takes ownership (and disposes it when it throws). */
   readonly state?: OptimizerState;
   readonly onProgress?: (event: FitEvent) => void | Promise<void>;
   /** Progress display: a stream, `true` for stderr (default when stderr exists), `false` for none. */
@@ -135,7 +135,13 @@ export async function fit<M extends TrainableModel, B>(options: FitOptions<M, B>
   const es: EarlyStopState = { best: null, bestStep: 0, bad: 0 };
   let stoppedEarly = false;
   if (options.resume && options.checkpoint && files && (await fileExists(options.checkpoint.path))) {
-    const loaded = await files.loadCheckpoint(options.checkpoint.path, model as unknown as CheckpointableModel, optimizer);
+    let loaded: Awaited<ReturnType<typeof files.loadCheckpoint>>;
+    try {
+      loaded = await files.loadCheckpoint(options.checkpoint.path, model as unknown as CheckpointableModel, optimizer);
+    } catch (e) {
+      disposeOptimizerState(state); // fit owns the initial state; the caller gets none back when it throws
+      throw e;
+    }
     disposeOptimizerState(state);
     state = loaded.state;
     ({ step, epoch } = loaded.position);
@@ -217,6 +223,9 @@ export async function fit<M extends TrainableModel, B>(options: FitOptions<M, B>
       }
     }
     if (options.checkpoint && lastSaved !== step) await save();
+  } catch (e) {
+    disposeOptimizerState(state); // the caller gets no state back from a throwing fit
+    throw e;
   } finally {
     bar?.finish();
   }
