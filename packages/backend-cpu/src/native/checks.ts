@@ -60,8 +60,14 @@ export function product(shape: readonly number[]): number {
 }
 
 /** Fresh output or the caller's buffer after a length check. */
+/** Largest float32 array a JS engine allocates (V8: 2^32 elements); larger outputs are refused, not attempted. */
+const MAX_OUTPUT = 2 ** 32;
+
 export function output(fn: string, out: unknown, length: number, shape: string): Float32Array {
-  if (out === undefined) return new Float32Array(length);
+  if (out === undefined) {
+    if (length > MAX_OUTPUT) throw new NativeArgumentError(`${fn}: the output ${shape} has ${length} elements; at most ${MAX_OUTPUT} can be allocated`);
+    return new Float32Array(length);
+  }
   const o = float32(fn, 'out', out);
   exactLength(fn, 'out', o, length, shape);
   return o;
