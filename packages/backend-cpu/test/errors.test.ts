@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  AxisError, BackendError, createRuntime, DisposedError, DTypeError, ShapeError, tensor, matmul, scope, zeros, concat, randomUniform,
+  AxisError, BackendError, createRuntime, DisposedError, DTypeError, ShapeError, tensor, matmul, scope, zeros, concat, randomUniform, stack, split, gather,
 } from '@nibble/core';
 import { cpu, cpuFactory } from '../src/index.ts';
 
@@ -35,6 +35,30 @@ describe('errors', () => {
   it('axis out of range', () => {
     expectNoLeak(() => a.sum(2), AxisError, /axis 2 is out of range for rank 2; expected an integer in \[-2, 1\]/);
     expectNoLeak(() => concat([a, a], -3), AxisError, /axis -3/);
+  });
+  it('every op taking an axis names itself, the axis, the rank and the valid range (composites too); nothing leaks', () => {
+    const x = zeros([2, 3], on);
+    const idx = tensor(new Int32Array([0]), on);
+    const cases: [string, () => unknown, string][] = [
+      ['sum', () => x.sum(2), 'axis 2 is out of range for rank 2; expected an integer in [-2, 1]'],
+      ['max', () => x.max(-3), 'axis -3 is out of range for rank 2'],
+      ['min', () => x.min(2), 'axis 2 is out of range for rank 2'],
+      ['mean', () => x.mean(5), 'axis 5 is out of range for rank 2'],
+      ['variance', () => x.variance(2), 'axis 2 is out of range for rank 2'],
+      ['softmax', () => x.softmax(2), 'axis 2 is out of range for rank 2'],
+      ['logSoftmax', () => x.logSoftmax(-3), 'axis -3 is out of range for rank 2'],
+      ['logSumExp', () => x.logSumExp(2), 'axis 2 is out of range for rank 2'],
+      ['argmax', () => x.argmax(2), 'axis 2 is out of range for rank 2'],
+      ['concat', () => concat([x, x], 2), 'axis 2 is out of range for rank 2'],
+      ['stack', () => stack([x, x], 4), 'axis 4 is out of range for rank 3; expected an integer in [-3, 2]'],
+      ['split', () => split(x, 2, 2), 'axis 2 is out of range for rank 2'],
+      ['transpose', () => x.transpose(0, 2), 'axis 2 is out of range for rank 2'],
+      ['unsqueeze', () => x.unsqueeze(4), 'axis 4 is out of range for rank 3'],
+      ['squeeze', () => x.squeeze(2), 'axis 2 is out of range for rank 2'],
+      ['gather', () => gather(x, idx, 2), 'axis 2 is out of range for rank 2'],
+      ['sum', () => x.sum([0, 0]), 'repeated axis in [0,0]'],
+    ];
+    for (const [op, fn, message] of cases) expectNoLeak(fn, AxisError, new RegExp(`^${op}: ${message.replace(/[[\]().,-]/g, '\\$&')}`));
   });
   it('use of a disposed tensor', () => {
     const x = tensor([1, 2, 3], on);

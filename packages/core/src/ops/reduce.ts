@@ -33,6 +33,7 @@ export const sum = (x: Tensor, axes?: Axes, keepDims = false): Tensor => reduce(
 export const max = (x: Tensor, axes?: Axes, keepDims = false): Tensor => reduce('max', x, axes, keepDims);
 /** Minimum over axes. */
 export function min(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  normalizeAxes('min', axes, x.rank); // errors name the function the user called
   return withTemps((t) => neg(t(max(t(neg(x)), axes, keepDims))));
 }
 
@@ -48,6 +49,7 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
 
 /** Population (biased) variance over axes. */
 export function variance(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  normalizeAxes('variance', axes, x.rank);
   return withTemps((t) => mean(t(square(t(sub(x, t(mean(x, axes, true)))))), axes, keepDims));
 }
 
@@ -65,6 +67,7 @@ export function argmax(x: Tensor, axis = -1, keepDims = false): Tensor {
 
 /** log Σ exp, computed stably by subtracting the maximum. */
 export function logSumExp(x: Tensor, axes: Axes = -1, keepDims = false): Tensor {
+  normalizeAxes('logSumExp', axes, x.rank);
   return withTemps((t) => {
     const m = t(stopGradient(t(max(x, axes, true))));
     const lse = t(add(t(log(t(sum(t(exp(t(sub(x, m)))), axes, true)))), m));
@@ -77,6 +80,7 @@ export function logSumExp(x: Tensor, axes: Axes = -1, keepDims = false): Tensor 
  * maximum first keeps the result exact for large logits (x − logSumExp(x) would cancel catastrophically).
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  normalizeAxis('logSoftmax', axis, x.rank);
   return withTemps((t) => {
     const shifted = t(sub(x, t(stopGradient(t(max(x, axis, true))))));
     return sub(shifted, t(log(t(sum(t(exp(shifted)), axis, true)))));
@@ -85,6 +89,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 
 /** softmax along an axis. */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  normalizeAxis('softmax', axis, x.rank);
   return withTemps((t) => exp(t(logSoftmax(x, axis))));
 }
 
