@@ -32,10 +32,12 @@
       "target_name": "nibble_cpu",
       "sources": [
         "src/addon.cc",
+        "src/copy.cc",
         "src/dispatch.cc",
         "src/lstm.cc",
         "src/openblas.cc",
         "src/ops.cc",
+        "src/reduce.cc",
         "src/sgemm.cc",
         "src/thread_pool.cc"
       ],

@@ -54,6 +54,11 @@ export class NativeCpuBackend extends CpuBackend {
     if (call.inputs.some((v) => v.dtype !== 'float32')) return false;
     if (op === 'matmul') return this.matmul(call as KernelCall<'matmul'>, out);
     if (op === 'lstmSequence' || op === 'lstmSequenceGrad') return this.lstm(call as KernelCall<'lstmSequence' | 'lstmSequenceGrad'>);
+    const first = call.inputs[0];
+    if (first === undefined || (numel(first) < MIN_NATIVE_ELEMENTS && out.length < MIN_NATIVE_ELEMENTS)) return false;
+    if (op === 'sum' || op === 'max') return this.reduce(call as KernelCall<'sum' | 'max'>, out);
+    if (op === 'copy') return this.copyInto(call.inputs[0]!, out, 0, denseStrides(call.outputs[0]!.shape));
+    if (op === 'pad') return this.pad(call as KernelCall<'pad'>, out);
     if (out.length < MIN_NATIVE_ELEMENTS) return false;
     const bin = BINARY[op];
     if (bin !== undefined) return this.binary(bin, call, out);
@@ -180,6 +185,42 @@ export class NativeCpuBackend extends CpuBackend {
     return true;
   }
 
+  /**
+   * sum / max over one run of consecutive axes of a dense input ([outer, reduced, inner]); the native kernel keeps
+   * the TypeScript kernel's order and float64 sums, so results are identical.
+   */
+  private reduce(call: KernelCall<'sum' | 'max'>, out: Float32Array): boolean {
+    const x = call.inputs[0]!;
+    const axes = [...(call.params as KernelParams['sum']).axes].sort((a, b) => a - b);
+    const X = this.lookup(x);
+    if (!f32(X) || !isDense(x, x.shape) || axes.length === 0 || axes.some((a, i) => i > 0 && a !== axes[i - 1]! + 1)) return false;
+    const prod = (from: number, to: number) => x.shape.slice(from, to).reduce((a, d) => a * d, 1);
+    const [first, last] = [axes[0]!, axes.at(-1)! + 1];
+    const outer = prod(0, first);
+    const reduced = prod(first, last);
+    const inner = prod(last, x.shape.length);
+    this.addon.reduceBlock(call.op === 'sum' ? 0 : 1, X.subarray(x.offset, x.offset + outer * reduced * inner), outer, reduced, inner, out);
+    return true;
+  }
+
+  /** Writes view `v` into `out` at `offset` with `strides` (a dense copy, or the interior of a pad). */
+  private copyInto(v: TensorView, out: Float32Array, offset: number, strides: readonly number[]): boolean {
+    const src = this.lookup(v);
+    if (!f32(src) || v.strides.some((s) => s < 0)) return false;
+    this.addon.copyStrided([...v.shape], src.subarray(v.offset), [...v.strides], out.subarray(offset), [...strides]);
+    return true;
+  }
+
+  private pad(call: KernelCall<'pad'>, out: Float32Array): boolean {
+    const x = call.inputs[0]!;
+    const { pads, value } = call.params as KernelParams['pad'];
+    const strides = denseStrides(call.outputs[0]!.shape);
+    const offset = pads.reduce((a, [before], d) => a + before * strides[d]!, 0);
+    if (!f32(this.lookup(x)) || x.strides.some((s) => s < 0)) return false;
+    out.fill(value);
+    return this.copyInto(x, out, offset, strides);
+  }
+
   /** Per tensor, or per channel along axis 0, on a dense input. */
   private fakeQuant(call: KernelCall<'fakeQuant'>, out: Float32Array): boolean {
     const [x, s, z] = call.inputs as [TensorView, TensorView, TensorView];
@@ -202,6 +243,16 @@ function batchOf(v: TensorView, batchShape: readonly number[]): number[] {
 }
 
 const numel = (v: TensorView) => v.shape.reduce((a, d) => a * d, 1);
+
+function denseStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= shape[i]!;
+  }
+  return strides;
+}
 
 function denseCopy(v: TensorView, src: HostArray): Float32Array {
   const out = new Float32Array(v.shape.reduce((a, d) => a * d, 1));

@@ -14,7 +14,7 @@ describe('native kernels', () => {
 describeBackendConformance(nativeFactory({ name: 'cpu-native' }), { numRuns: 30 });
 
 import fc from 'fast-check';
-import { createRuntime, tensor, type Tensor, fakeQuant } from '@nibble/core';
+import { createRuntime, tensor, type Tensor, fakeQuant, pad } from '@nibble/core';
 import { cpu } from '../src/index.ts';
 
 // Above the size where the native elementwise and fake-quant paths take over: compare with the TypeScript kernels
@@ -61,6 +61,55 @@ describe('native elementwise and fake-quant on large tensors', () => {
         expect(Buffer.from(y.buffer).equals(Buffer.from(x.buffer))).toBe(true);
       }),
       { numRuns: 20 },
+    );
+  });
+});
+
+// Reductions, strided copies and pads above the native threshold: the native kernels take inputs in the same order
+// and sum in float64 like the TypeScript kernels, so the results must be identical bit for bit (NaN included).
+describe('native reductions, copies and pads on large tensors', () => {
+  const ts = createRuntime({ backends: [cpu] });
+  const nat = createRuntime({ backends: [nativeFactory()] });
+  const shapeArb = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 4 }).filter((s) => s.reduce((a, d) => a * d, 1) * 40 >= 2048);
+  const data = (n: number, seed: number, nan: boolean) =>
+    Float32Array.from({ length: n }, (_, i) => (nan && i % 97 === seed % 97 ? NaN : Math.fround(Math.sin(seed + i * 12.9898) * 43.7)));
+  const same = (a: Float32Array, b: Float32Array) => expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  const withLast = (s: number[]) => [...s, 40];
+
+  it('sum and max over every run of consecutive axes match bit for bit', () => {
+    fc.assert(
+      fc.property(shapeArb, fc.nat(), fc.nat(), fc.integer({ min: 1, max: 2 ** 30 }), fc.boolean(), (s, i, j, seed, nan) => {
+        const shape = withLast(s);
+        const a = Math.min(i % shape.length, j % shape.length);
+        const b = Math.max(i % shape.length, j % shape.length);
+        const axes = Array.from({ length: b - a + 1 }, (_, k) => a + k);
+        const x = data(shape.reduce((p, d) => p * d, 1), seed, nan);
+        for (const op of ['sum', 'max'] as const) {
+          const [want, got] = [ts, nat].map((rt) => tensor(x, { runtime: rt, shape })[op](axes, true).dataSync() as Float32Array);
+          same(got!, want!);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('copies of permuted and sliced views, and pads, match bit for bit', () => {
+    fc.assert(
+      fc.property(shapeArb, fc.integer({ min: 1, max: 2 ** 30 }), fc.integer({ min: 0, max: 3 }), (s, seed, before) => {
+        const shape = withLast(s);
+        const x = data(shape.reduce((p, d) => p * d, 1), seed, false);
+        const perm = shape.map((_, k) => shape.length - 1 - k);
+        const ops = [
+          (t: Tensor) => t.permute(perm).contiguous(),
+          (t: Tensor) => t.slice(shape.map(() => 0), shape.map((d) => Math.max(1, d - 1))).contiguous(),
+          (t: Tensor) => pad(t.permute(perm), shape.map(() => [before, 1] as [number, number]), -2.5),
+        ];
+        for (const op of ops) {
+          const [want, got] = [ts, nat].map((rt) => op(tensor(x, { runtime: rt, shape })).dataSync() as Float32Array);
+          same(got!, want!);
+        }
+      }),
+      { numRuns: 30 },
     );
   });
 });

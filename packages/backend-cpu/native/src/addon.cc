@@ -206,6 +206,45 @@ Napi::Value ReduceRows(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// reduceBlock(op, x, outer, reduced, inner, out)
+Napi::Value ReduceBlock(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long op = integer(info, 0, "op");
+  if (op > 1) throw_range(env, "native: unknown reduction");
+  auto x = f32(info, 1, "x");
+  const long outer = integer(info, 2, "outer"), reduced = integer(info, 3, "reduced"), inner = integer(info, 4, "inner");
+  auto out = f32(info, 5, "out");
+  need(env, x, static_cast<double>(outer) * reduced * inner, "reduce x");
+  need(env, out, static_cast<double>(outer) * inner, "reduce out");
+  reduce_block(static_cast<int>(op), outer, reduced, inner, x.data, out.data);
+  return env.Undefined();
+}
+
+// copyStrided(shape, src, srcStrides, dst, dstStrides)
+Napi::Value CopyStrided(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto shape = long_list(info, 0, "shape");
+  auto src = f32(info, 1, "src");
+  auto ss = long_list(info, 2, "srcStrides");
+  auto dst = f32(info, 3, "dst");
+  auto ds = long_list(info, 4, "dstStrides");
+  const size_t rank = shape.size();
+  if (ss.size() != rank || ds.size() != rank) throw_range(env, "native: stride lists must match the shape's rank");
+  double total = 1, smax = 0, dmax = 0;
+  for (size_t d = 0; d < rank; ++d) {
+    total *= static_cast<double>(shape[d]);
+    if (shape[d] > 0) {
+      smax += static_cast<double>(shape[d] - 1) * static_cast<double>(ss[d]);
+      dmax += static_cast<double>(shape[d] - 1) * static_cast<double>(ds[d]);
+    }
+  }
+  if (total == 0) return env.Undefined();
+  need(env, src, smax + 1, "copy src");
+  need(env, dst, dmax + 1, "copy dst");
+  copy_strided(static_cast<int>(rank), shape.data(), src.data, ss.data(), dst.data, ds.data());
+  return env.Undefined();
+}
+
 // fakeQuant(x, out, rows, cols, scale, zero, qmin, qmax)
 Napi::Value FakeQuant(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -489,6 +528,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduceRows", Napi::Function::New(env, ReduceRows));
+  exports.Set("reduceBlock", Napi::Function::New(env, ReduceBlock));
+  exports.Set("copyStrided", Napi::Function::New(env, CopyStrided));
   exports.Set("fakeQuant", Napi::Function::New(env, FakeQuant));
   exports.Set("int8Matmul", Napi::Function::New(env, Int8Matmul));
   exports.Set("int4Matmul", Napi::Function::New(env, Int4Matmul));

@@ -16,6 +16,15 @@ void unary_op(UnaryOp op, long n, const float* x, float* out);
 /** out[r] = reduce(x[r, 0:cols]); op 0 = sum, 1 = max. */
 void reduce_rows(int op, long rows, long cols, const float* x, float* out);
 
+/**
+ * sum (op 0) or max (op 1) of x viewed as [outer, reduced, inner] over its middle axis, into out [outer, inner];
+ * inputs are taken in index order and sums accumulate in double, like the TypeScript kernels (bit-identical).
+ */
+void reduce_block(int op, long outer, long reduced, long inner, const float* x, float* out);
+/** dst[i·dst_strides] = src[i·src_strides] for every index i of `shape` (element strides, all ≥ 0). */
+void copy_strided(int rank, const long* shape, const float* src, const long* src_strides, float* dst,
+                  const long* dst_strides);
+
 /** Per-row (channel) parameters when params == rows, one set for all when params == 1. */
 void fake_quant(long rows, long cols, const float* x, const float* scale, const float* zero, long params, float qmin,
                 float qmax, float* out);

@@ -39,6 +39,8 @@ export interface NativeAddon {
   binary(op: number, shape: number[], a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32): void;
   unary(op: number, x: F32, out: F32): void;
   reduceRows(op: number, x: F32, rows: number, cols: number, out: F32): void;
+  reduceBlock(op: number, x: F32, outer: number, reduced: number, inner: number, out: F32): void;
+  copyStrided(shape: number[], src: F32, srcStrides: number[], dst: F32, dstStrides: number[]): void;
   fakeQuant(x: F32, out: F32, rows: number, cols: number, scale: F32, zero: F32, qmin: number, qmax: number): void;
   int8Matmul(x: F32, m: number, k: number, w: Int8Array, n: number, scale: F32, zero: OptF32, group: number, y: F32): void;
   int4Matmul(

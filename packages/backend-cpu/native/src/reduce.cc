@@ -1,0 +1,98 @@
+// sum and max over one contiguous block of axes of a dense float32 tensor, seen as [outer, reduced, inner]. Every
+// output accumulates its inputs in index order, sums in double precision: exactly what the TypeScript kernels do,
+// so both backends agree bit for bit. Speed comes from running many outputs at once, never from reordering a sum.
+#include <cmath>
+#include <vector>
+
+#include "ops.h"
+#include "thread_pool.h"
+
+namespace nibble {
+
+namespace {
+
+constexpr long kGrain = 1 << 15;  // elements per task below which a thread costs more than it saves
+
+// Runs f(b, e) over [0, n) in contiguous chunks, on the pool when the work (n·cost) is large.
+template <class F>
+void chunks(long n, long cost, F&& f) {
+  ThreadPool& pool = ThreadPool::instance();
+  const long tasks = std::min<long>(pool.threads() * 4L, std::max<long>(1, n * cost / kGrain));
+  if (pool.threads() == 1 || tasks <= 1 || n < 2) return f(0L, n);
+  pool.parallel_for(tasks, [&](long t, int) {
+    const long b = n * t / tasks, e = n * (t + 1) / tasks;
+    if (e > b) f(b, e);
+  });
+}
+
+// The TypeScript rule: a NaN (input or accumulated) wins; otherwise only a strictly larger value replaces.
+inline double max_step(double acc, double v) {
+  if (v > acc || v != v) return (v != v || acc != acc) ? NAN : v;
+  return acc;
+}
+
+// Sums of `rows` rows of `len` contiguous floats, four rows interleaved so four dependency chains run at once.
+void row_sums(const float* x, long rows, long len, float* out) {
+  long r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const float* a = x + r * len;
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (long j = 0; j < len; ++j) {
+      s0 += a[j];
+      s1 += a[len + j];
+      s2 += a[2 * len + j];
+      s3 += a[3 * len + j];
+    }
+    out[r] = static_cast<float>(s0);
+    out[r + 1] = static_cast<float>(s1);
+    out[r + 2] = static_cast<float>(s2);
+    out[r + 3] = static_cast<float>(s3);
+  }
+  for (; r < rows; ++r) {
+    double s = 0;
+    for (long j = 0; j < len; ++j) s += x[r * len + j];
+    out[r] = static_cast<float>(s);
+  }
+}
+
+void row_maxes(const float* x, long rows, long len, float* out) {
+  for (long r = 0; r < rows; ++r) {
+    double m = -INFINITY;
+    for (long j = 0; j < len; ++j) m = max_step(m, x[r * len + j]);
+    out[r] = static_cast<float>(m);
+  }
+}
+
+}  // namespace
+
+void reduce_block(int op, long outer, long reduced, long inner, const float* x, float* out) {
+  if (outer <= 0 || inner <= 0) return;
+  if (inner == 1) {  // reduce the last axes: one contiguous run per output
+    chunks(outer, reduced, [&](long b, long e) {
+      if (op == 0) row_sums(x + b * reduced, e - b, reduced, out + b);
+      else row_maxes(x + b * reduced, e - b, reduced, out + b);
+    });
+    return;
+  }
+  // reduce leading (or middle) axes: walk the reduced rows in order and update a run of outputs from each
+  chunks(outer * inner, reduced, [&](long b, long e) {
+    std::vector<double> acc(static_cast<size_t>(std::min(e - b, inner)));
+    long i = b;
+    while (i < e) {
+      const long o = i / inner, c0 = i % inner, c1 = std::min(inner, c0 + (e - i));
+      const long w = c1 - c0;
+      std::fill(acc.begin(), acc.begin() + w, op == 0 ? 0.0 : -INFINITY);
+      for (long r = 0; r < reduced; ++r) {
+        const float* row = x + (o * reduced + r) * inner + c0;
+        if (op == 0)
+          for (long j = 0; j < w; ++j) acc[static_cast<size_t>(j)] += row[j];
+        else
+          for (long j = 0; j < w; ++j) acc[static_cast<size_t>(j)] = max_step(acc[static_cast<size_t>(j)], row[j]);
+      }
+      for (long j = 0; j < w; ++j) out[o * inner + c0 + j] = static_cast<float>(acc[static_cast<size_t>(j)]);
+      i += w;
+    }
+  });
+}
+
+}  // namespace nibble
