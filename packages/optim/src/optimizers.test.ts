@@ -3,7 +3,7 @@ import { cpu, cpuFactory } from '@nibble/backend-cpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { referenceTrajectory, type RefConfig } from '../test/pytorch-reference.ts';
-import { adam, adamw, type Optimizer, OptimizerError, rmsprop, sgd, stepDecay } from './index.ts';
+import { adam, adamw, linearWarmup, type Optimizer, OptimizerError, rmsprop, sgd, stepDecay } from './index.ts';
 
 if (!defaultRuntime.registered().includes('cpu')) defaultRuntime.register(cpu);
 const cpu64: Runtime = createRuntime({ backends: [cpuFactory({ precision: 'float64' })] });
@@ -101,6 +101,12 @@ describe('hand-checked first steps', () => {
     // step 1: b = 1, θ = 1 − 0.1 = 0.9; step 2: b = 0.9 + 0.5 = 1.4, θ = 0.9 − 0.14 = 0.76
     expectClose(got, [[0.9], [0.76]], 1e-6, 1e-7);
   });
+  it('SGD Nesterov: the step uses g + μb (look-ahead), not b', () => {
+    const cfg: RefConfig = { kind: 'sgd', lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0 };
+    // step 1: b = 1, step g + μb = 1.9, θ = 1 − 0.19 = 0.81; step 2: b = 0.9·1 + 1 = 1.9, g + μb = 2.71, θ = 0.539
+    // (classical momentum would give 0.9 and 0.71)
+    expectClose(tensorTrajectory(build(cfg), cpu64, [1], [[1], [1]]), [[0.81], [0.539]], 1e-7, 1e-9); // scalars enter as float32 constants
+  });
   it('Adam: the first step moves every coordinate by lr·g/(|g| + ε) (bias correction)', () => {
     const cfg: RefConfig = { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false };
     const got = tensorTrajectory(build(cfg), cpu64, [0, 0], [[3, -0.5]]);
@@ -118,6 +124,29 @@ it('a learning-rate schedule is evaluated at the 0-based step of each update', (
   const schedule = stepDecay({ lr: 0.2, stepSize: 2, gamma: 0.5 });
   const grads = [[1], [2], [-1], [0.5], [1]];
   expectClose(tensorTrajectory(build(cfg, schedule), cpu64, [1], grads), referenceTrajectory(cfg, [1], grads, schedule), 1e-6, 1e-7);
+});
+
+it('parameter groups each follow their own learning rate, including a warm-up schedule', () => {
+  const warm = linearWarmup({ steps: 4 }, 0.4); // 0, 0.1, 0.2, 0.3, then 0.4
+  const opt = sgd({ lr: 0.05, groups: [{ match: 'enc.*', lr: warm }, { match: 'head', lr: 1 }] });
+  let params: Record<string, Tensor> = { 'enc.w': tensor([0], { runtime: cpu64 }), head: tensor([0], { runtime: cpu64 }), other: tensor([0], { runtime: cpu64 }) };
+  let state = opt.init(params);
+  const seen: number[][] = [];
+  for (let k = 0; k < 6; k++) {
+    const grads = Object.fromEntries(Object.keys(params).map((n) => [n, tensor([1], { runtime: cpu64 })]));
+    const next = opt.step(params, grads, state);
+    for (const t of [...Object.values(grads), ...Object.values(params)]) t.dispose();
+    params = next.params;
+    state = next.state;
+    seen.push(['enc.w', 'head', 'other'].map((n) => params[n]!.hostValuesSync()[0]!));
+  }
+  // with g = 1 every step, each parameter is minus the running sum of its own rates
+  const sums = (rate: (k: number) => number) => Array.from({ length: 6 }, (_, k) => -Array.from({ length: k + 1 }, (_, j) => rate(j)).reduce((a, b) => a + b, 0));
+  const expected = [sums(warm), sums(() => 1), sums(() => 0.05)];
+  seen.forEach((row, k) => row.forEach((v, i) => expect(Math.abs(v - expected[i]![k]!), `step ${k + 1}, group ${i}`).toBeLessThan(1e-7)));
+  expect(seen[0]![0]).toBe(0); // warm-up starts at 0: the first step does not move enc.w
+  expect([0, 1, 4, 9].map((k) => opt.learningRate('enc.w', k))).toEqual([0, 0.1, 0.4, 0.4]);
+  for (const t of Object.values(params)) t.dispose();
 });
 
 describe('invalid hyperparameters are refused at creation, naming the value', () => {
