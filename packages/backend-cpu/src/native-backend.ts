@@ -9,7 +9,9 @@ import type { NativeAddon } from './native/addon-types.ts';
 import { broadcastStrides, forEachStrided, isDense } from './strided.ts';
 
 const BINARY: Partial<Record<KernelOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
-const UNARY: Partial<Record<KernelOp, number>> = { neg: 0, abs: 1, sqrt: 7 };
+// exp, log, tanh and sigmoid are polynomial approximations within a few ulp (the conformance suite's transcendental
+// tolerance); neg, abs and sqrt are exact.
+const UNARY: Partial<Record<KernelOp, number>> = { neg: 0, abs: 1, exp: 2, log: 3, tanh: 4, sigmoid: 5, sqrt: 7 };
 /** Below this many elements the N-API call costs more than the TypeScript loop. */
 const MIN_NATIVE_ELEMENTS = 2048;
 

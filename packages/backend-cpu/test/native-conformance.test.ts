@@ -113,3 +113,30 @@ describe('native reductions, copies and pads on large tensors', () => {
     );
   });
 });
+
+describe('native transcendental unary ops on large tensors', () => {
+  const nat = createRuntime({ backends: [nativeFactory()] });
+  const reference: Record<'exp' | 'log' | 'tanh' | 'sigmoid', (x: number) => number> = {
+    exp: Math.exp, log: Math.log, tanh: Math.tanh, sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  };
+  const edges = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 1e-38, 88.7, 89, -87, -104, 3e38, -3e38, 0.625, -0.625];
+
+  it('exp, log, tanh and sigmoid stay within 2e-6 relative (1e-6 absolute) of float64, edge values included', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 30 }), fc.double({ min: 0.01, max: 60, noNaN: true }), (seed, scale) => {
+        const x = Float32Array.from({ length: 4096 }, (_, i) => (i < edges.length ? edges[i]! : Math.fround(Math.sin(seed + i * 12.9898) * scale)));
+        for (const op of ['exp', 'log', 'tanh', 'sigmoid'] as const) {
+          const got = tensor(x, { runtime: nat, shape: [64, 64] })[op]().dataSync();
+          x.forEach((v, i) => {
+            const want = Math.fround(reference[op](v));
+            const g = got[i]!;
+            if (Number.isNaN(want)) expect(g, `${op}(${v})`).toBeNaN();
+            else if (!Number.isFinite(want)) expect(g, `${op}(${v})`).toBe(want);
+            else expect(Math.abs(g - want), `${op}(${v}) = ${g}, want ${want}`).toBeLessThanOrEqual(2e-6 * Math.abs(want) + 1e-6);
+          });
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
