@@ -56,10 +56,21 @@ void ThreadPool::stop() {
 void ThreadPool::work(int worker, uint32_t generation) {
   const bool was = in_pool_task;
   in_pool_task = true;
-  if (pinned_.load(std::memory_order_relaxed)) {  // task index = thread index; each thread sees a generation once, so it runs exactly one task
-    if (static_cast<uint32_t>(ticket_.load(std::memory_order_acquire) >> 32) == generation) {
-      fn_(ctx_, worker, worker);
+  if (pinned_.load(std::memory_order_relaxed)) {
+    // a thread runs its own task if nobody took it; the caller (worker 0) then takes whatever is still unclaimed
+    auto claim = [&](long t) {
+      uint32_t seen = pinned_claim_[t].load(std::memory_order_acquire);
+      // claimed for this job or a later one (a late thread must never run a newer job's task): leave it
+      if (static_cast<int32_t>(seen - generation) >= 0 || !pinned_claim_[t].compare_exchange_strong(seen, generation))
+        return;
+      fn_(ctx_, t, worker);
       done_.fetch_add(1, std::memory_order_release);
+    };
+    if (static_cast<uint32_t>(ticket_.load(std::memory_order_acquire) >> 32) == generation) {
+      const long tasks = tasks_.load(std::memory_order_relaxed);
+      if (worker < tasks) claim(worker);
+      if (worker == 0)
+        for (long t = 1; t < tasks; ++t) claim(t);
     }
     in_pool_task = was;
     return;

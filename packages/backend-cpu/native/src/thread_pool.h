@@ -27,9 +27,10 @@ class ThreadPool {
   void run(long tasks, TaskFn fn, void* ctx);
 
   /**
-   * Runs fn(ctx, t, t) once on every thread t < threads() (t = 0 is the caller). The same thread always gets the
-   * same index, so work split by index keeps its data in that core's cache across calls (the recurrent weight of
-   * an LSTM step, read again every step).
+   * Runs fn(ctx, t, worker) for t < threads(), each task preferably on thread t (t = 0 is the caller), so work split
+   * by index keeps its data in that core's cache across calls (the recurrent weight of an LSTM step, read again
+   * every step). A task whose thread has not started it by the time the caller is done with its own is taken by
+   * the caller, so a core busy with another process delays the job by at most that task, never by a time slice.
    */
   void run_pinned(TaskFn fn, void* ctx);
 
@@ -63,7 +64,8 @@ class ThreadPool {
   std::atomic<long> done_{0};
   std::atomic<long> tasks_{0};
   std::atomic<bool> quit_{false};
-  std::atomic<bool> pinned_{false};  // stored before the ticket is published, loaded after it is acquired
+  std::atomic<bool> pinned_{false};
+  std::atomic<uint32_t> pinned_claim_[64] = {};  // generation that claimed pinned task t  // stored before the ticket is published, loaded after it is acquired
   uint32_t generation_ = 0;  // written by the calling thread only
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
