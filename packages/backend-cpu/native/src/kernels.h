@@ -41,6 +41,9 @@ struct KernelTable {
   // LSTM gate math over one [B, 4H] pre-activation block (gate order i, f, g, o).
   void (*lstm_gates)(long batch, long hidden, const float* z, long ldz, const float* bias, const float* c_prev,
                      float* c, float* h, float* gates_out, long ldg);
+  // Its backward for one row of one step (see kernels.inc); c_prev may be null (zero initial state).
+  void (*lstm_gate_grads)(long hidden, const float* gates, const float* c, const float* c_prev, const float* gy_h,
+                          const float* gy_c, const float* dh_next, float* dc_next, float* dz);
 };
 
 const KernelTable& kernels_avx512();

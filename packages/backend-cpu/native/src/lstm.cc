@@ -176,39 +176,16 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
   const float* gates = saved_gates != nullptr ? saved_gates : recomputed;
   float* dh_next = state;
   float* dc_next = state + B * H;
-  float* tanh_c = state + 2 * B * H;
   std::fill(dh_next, dh_next + 2 * B * H, 0.f);
   float* whp = wh_packed.floats(packed_b_floats(G, H));
   const StridedMatrix wht{wh, 1, G, 0};  // Whᵀ [4H, H]
   pack_b(wht, G, H, whp);
   for (long t = T - 1; t >= 0; --t) {
-    for_rows(B, B * H, [&](long b) {
+    for_rows(B, 8 * B * H, [&](long b) {  // ~25 flops and a tanh per element: worth a thread sooner
       const long r = b * T + t;
-      const float* gi = gates + r * G;
-      const float* gf = gi + H;
-      const float* gg = gi + 2 * H;
-      const float* go = gi + 3 * H;
       const float* cp = t == 0 ? c0 + b * H : y + (r - 1) * Y2 + H;
-      const float* gyh = gy + r * Y2;
-      const float* gyc = gyh + H;
-      float* tc = tanh_c + b * H;
-      kt.unary(UnaryOp::Tanh, H, y + r * Y2 + H, tc);
-      float* zi = gxp + r * G;
-      float* zf = zi + H;
-      float* zg = zi + 2 * H;
-      float* zo = zi + 3 * H;
-      float* dhn = dh_next + b * H;
-      float* dcn = dc_next + b * H;
-      for (long j = 0; j < H; ++j) {
-        const float dh = dhn[j] + gyh[j];
-        const float i = gi[j], f = gf[j], gv = gg[j], o = go[j], tcj = tc[j];
-        const float dc = dcn[j] + gyc[j] + dh * o * (1.f - tcj * tcj);
-        zi[j] = dc * gv * i * (1.f - i);
-        zf[j] = dc * cp[j] * f * (1.f - f);
-        zg[j] = dc * i * (1.f - gv * gv);
-        zo[j] = dh * tcj * o * (1.f - o);
-        dcn[j] = dc * f;
-      }
+      kt.lstm_gate_grads(H, gates + r * G, y + r * Y2 + H, cp, gy + r * Y2, gy + r * Y2 + H, dh_next + b * H,
+                         dc_next + b * H, gxp + r * G);
     });
     sgemm_prepacked(B, H, G, StridedMatrix{gxp + t * G, T * G, 1, 0}, wht, whp, dh_next, H, false);
   }

@@ -87,14 +87,18 @@ struct Gemm {
   bool accumulate;
 };
 
-// One tile of C: rows [i0, i0+mc), B panels [jp0, jp1).
-void gemm_tile(const Gemm& g, const float* bpacked, long i0, long mc, long jp0, long jp1, int worker) {
+// One tile of C: rows [i0, i0+mc), B panels [jp0, jp1). `shared_a` is all of A packed once (when every tile
+// covers the same rows), or null to pack this tile's rows here.
+void gemm_tile(const Gemm& g, const float* bpacked, long i0, long mc, long jp0, long jp1, int worker,
+               const float* shared_a) {
   const int mr = g.kt.mr, nr = g.kt.nr;
-  float* apacked = packed_a[worker].floats(static_cast<size_t>(ceil_div(mc, mr) * mr * kKc));
+  const long mpad = ceil_div(mc, mr) * mr;
+  float* own_a = shared_a == nullptr ? packed_a[worker].floats(static_cast<size_t>(mpad * kKc)) : nullptr;
   alignas(64) float tmp[32 * 64];
   for (long pc = 0; pc < g.k; pc += kKc) {
     const long kc = std::min(kKc, g.k - pc);
-    pack_a_block(g.a, i0, mc, pc, kc, mr, apacked);
+    const float* apacked = shared_a != nullptr ? shared_a + pc * mpad : own_a;
+    if (shared_a == nullptr) pack_a_block(g.a, i0, mc, pc, kc, mr, own_a);
     const int acc = g.accumulate || pc > 0;
     for (long jp = jp0; jp < jp1; ++jp) {
       const float* bp = bpacked + jp * g.k * nr + pc * nr;
@@ -152,11 +156,20 @@ void gemm_packed(const Gemm& g, bool use_pool, int worker, const float* prepacke
   while (threads > 1 && mblocks * ceil_div(panels, panels_per_tile) < 4L * threads && panels_per_tile > 2)
     panels_per_tile = ceil_div(panels_per_tile, 2);
   const long nblocks = ceil_div(panels, panels_per_tile);
+  // One block of rows split into several column tiles (small M, e.g. an LSTM step at batch 32): pack A once for
+  // all tiles instead of once per tile.
+  const float* shared_a = nullptr;
+  if (mblocks == 1 && nblocks > 1) {
+    const long mpad = ceil_div(g.m, mr) * mr;
+    float* dst = gathered_a[worker].floats(static_cast<size_t>(mpad * g.k));
+    for (long pc = 0; pc < g.k; pc += kKc) pack_a_block(g.a, 0, g.m, pc, std::min(kKc, g.k - pc), mr, dst + pc * mpad);
+    shared_a = dst;
+  }
   auto tile = [&](long t, int w) {
     const long tm = t % mblocks, tn = t / mblocks;
     const long i0 = tm * mc_max, mc = std::min(mc_max, g.m - i0);
     const long jp0 = tn * panels_per_tile, jp1 = std::min(panels, jp0 + panels_per_tile);
-    gemm_tile(g, bpacked, i0, mc, jp0, jp1, use_pool ? w : worker);
+    gemm_tile(g, bpacked, i0, mc, jp0, jp1, use_pool ? w : worker, shared_a);
   };
   if (use_pool) pool.parallel_for(mblocks * nblocks, tile);
   else
