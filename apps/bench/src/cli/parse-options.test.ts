@@ -6,7 +6,7 @@ describe('parseBenchOptions', () => {
   it('defaults to the quick suite, every backend and peer', () => {
     const o = parseBenchOptions([]);
     expect(o.suite).toBe('quick');
-    expect(o.backends).toEqual(['cpu', 'native', 'webgpu']);
+    expect(o.backends).toEqual(['cpu', 'native', 'webgpu', 'cuda']);
     expect(o.peers).toEqual(['tfjs-cpu', 'tfjs-wasm', 'tfjs-webgpu', 'tfjs-node', 'ort', 'torch', 'jax']);
     expect(o.repeat).toBeNull();
   });

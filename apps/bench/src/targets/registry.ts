@@ -1,6 +1,7 @@
 // All targets the CLI knows, by the ids used with --backend (nibble) and --peer (peers).
 import type { BenchTarget } from './bench-target.js';
 import { nibbleCpuTarget } from './nibble/nibble-cpu-target.js';
+import { nibbleCudaTarget } from './nibble/nibble-cuda-target.js';
 import { nibbleWebgpuTarget } from './nibble/nibble-webgpu-target.js';
 import { isSoftwareVulkan } from '../machine/software-vulkan.js';
 import { ortTarget } from './ort/ort-target.js';
@@ -13,7 +14,7 @@ export const PEER_IDS = ['tfjs-cpu', 'tfjs-wasm', 'tfjs-webgpu', 'tfjs-node', 'o
 export type PeerId = (typeof PEER_IDS)[number];
 
 /** nibble backend ids accepted by --backend. */
-export const NIBBLE_BACKEND_IDS = ['cpu', 'native', 'webgpu'] as const;
+export const NIBBLE_BACKEND_IDS = ['cpu', 'native', 'webgpu', 'cuda'] as const;
 export type NibbleBackendId = (typeof NIBBLE_BACKEND_IDS)[number];
 
 /** Creates a peer target by id. */
@@ -37,6 +38,7 @@ export function peerTarget(id: PeerId): BenchTarget {
 
 /** Creates nibble's target for a backend id. */
 export function nibbleTarget(id: NibbleBackendId): BenchTarget {
+  if (id === 'cuda') return nibbleCudaTarget();
   return id === 'webgpu' ? nibbleWebgpuTarget() : nibbleCpuTarget(id);
 }
 
