@@ -92,6 +92,12 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), ThreadPool::instance().threads());
 }
 
+// Test-only self-check of the pool's job protocol (see ThreadPool::stress): the count of jobs that ran a task
+// other than exactly once.
+Napi::Value PoolStress(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::instance().stress(integer(info, 0, "jobs", 0))));
+}
+
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) throw_type(info.Env(), "native: isa must be a string");
   return Napi::Boolean::New(info.Env(), set_active_isa(info[0].As<Napi::String>().Utf8Value().c_str()));
@@ -521,6 +527,7 @@ Napi::Value OpenBlasSgemm(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("poolStress", Napi::Function::New(env, PoolStress));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("scratchBytes", Napi::Function::New(env, ScratchBytes));
   exports.Set("releaseScratch", Napi::Function::New(env, ReleaseScratch));

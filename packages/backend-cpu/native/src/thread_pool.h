@@ -40,6 +40,12 @@ class ThreadPool {
     run_pinned([](void* c, long t, int w) { (*static_cast<Fn*>(c))(t, w); }, const_cast<void*>(static_cast<const void*>(&f)));
   }
 
+  /**
+   * Self-check for tests: runs `jobs` jobs alternating between run() with 1..2*threads() tasks and run_pinned(),
+   * counting how often each task ran. Returns the number of jobs in which some task did not run exactly once.
+   */
+  long stress(long jobs);
+
   /** Like run() but with a lambda. */
   template <class F>
   void parallel_for(long tasks, F&& f) {
@@ -53,19 +59,23 @@ class ThreadPool {
   void stop();
   void worker_loop(int index, uint32_t seen);
   void work(int worker, uint32_t generation);
+  void work_pinned(int worker, uint32_t generation);
   void post(long tasks, TaskFn fn, void* ctx, bool pinned);
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  // (job generation << 32) | next task index: a worker claims a task with one CAS, and a worker that wakes up
-  // late sees a newer generation and backs off, so the caller never waits for a worker that had nothing to do.
+  // (job generation << 32) | kPinnedBit if the job is pinned | next task index. A worker claims a task with one
+  // CAS on the whole word, so a worker that wakes up late sees a newer generation and backs off and the caller
+  // never waits for a worker that had nothing to do. Everything that tells a worker how to run a job (pinned or
+  // not) is in the word it validated; the task count is not, so post() first closes the finished job's word
+  // (index kClosed) before it writes the next job's count: a late worker's CAS on the old word then fails instead
+  // of claiming a task index of the new job under the old generation (which ran a task twice and overshot done_).
   std::atomic<uint64_t> ticket_{0};
   std::atomic<long> done_{0};
   std::atomic<long> tasks_{0};
   std::atomic<bool> quit_{false};
-  std::atomic<bool> pinned_{false};
-  std::atomic<uint32_t> pinned_claim_[64] = {};  // generation that claimed pinned task t  // stored before the ticket is published, loaded after it is acquired
+  std::atomic<uint32_t> pinned_claim_[64] = {};  // generation that claimed pinned task t
   uint32_t generation_ = 0;  // written by the calling thread only
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;

@@ -27,6 +27,8 @@ type OptF32 = Float32Array | null;
 export interface NativeAddon {
   info(): NativeInfo;
   setThreads(threads: number): number;
+  /** Test-only: runs `jobs` pool jobs and returns how many ran some task other than exactly once. */
+  poolStress(jobs: number): number;
   setIsa(isa: string): boolean;
   scratchBytes(): number;
   releaseScratch(): void;

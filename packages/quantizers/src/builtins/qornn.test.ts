@@ -3,7 +3,7 @@ import { OrthogonalRNN } from '@nibble/layers';
 import { describe, expect, it } from 'vitest';
 import { gaussian } from '../../test/setup.ts';
 import { QuantizerConfigError } from '../errors.ts';
-import { steBjorck } from './qornn.ts';
+import { attachQornnQuantizers, steBjorck } from './qornn.ts';
 
 describe('QORNN STE-Björck (spec §7.3)', () => {
   it('the recurrence uses q(Björck(V)): on a 4-bit grid, column norms within the Weyl bound; V gets gradients', () => {
@@ -41,4 +41,55 @@ describe('QORNN STE-Björck (spec §7.3)', () => {
     expect(() => steBjorck(rnn, { bits: 4 })).toThrow(QuantizerConfigError);
     rnn.dispose();
   });
+});
+
+describe('QORNN STE-projUNN (spec §7.4)', () => {
+  const orthogonalityError = (w: Float32Array, n: number) => {
+    let err = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let d = 0;
+        for (let k = 0; k < n; k++) d += w[k * n + i]! * w[k * n + j]!;
+        err = Math.max(err, Math.abs(d - (i === j ? 1 : 0)));
+      }
+    }
+    return err;
+  };
+
+  for (const parametrization of ['projunn-d', 'projunn-t'] as const) {
+    it(`${parametrization}: the forward uses q(W) of the stored W; the STE gradient fed to projunnStep keeps W orthogonal and lowers the quantized loss`, () => {
+      const n = 16;
+      const rnn = new OrthogonalRNN(3, n, { parametrization, projunnRank: 4, init: 'random', seed: 4, activation: 'tanh' });
+      const { recurrent } = attachQornnQuantizers(rnn, { bits: 4 });
+      const x = tensor(gaussian(6 * 4 * 3, 8), { shape: [6, 4, 3] });
+      const target = tensor(gaussian(4 * n, 9).map((v) => 0.5 * Math.tanh(v)), { shape: [4, n] });
+      const loss = () => rnn.forward(x).h.sub(target).square().mean();
+      const lossValue = () => {
+        const l = loss();
+        const v = l.item();
+        l.dispose();
+        return v;
+      };
+      const first = lossValue();
+      for (let step = 0; step < 30; step++) {
+        rnn.setProgress({ step, seed: 1 });
+        const { value, grads: [grads] } = valueAndGrad((_p: Record<string, Tensor>) => loss())(rnn.parameters());
+        rnn.projunnStep(grads.recurrentWeight!, 0.5);
+        for (const t of [value, ...Object.values(grads)]) t.dispose();
+      }
+      // the stored W stays orthogonal (float32), the recurrence sees its 4-bit grid
+      const stored = rnn.rawParameter('recurrentWeight');
+      expect(orthogonalityError(stored.dataSync() as Float32Array, n)).toBeLessThan(1e-5);
+      const wq = rnn.recurrentMatrix();
+      const values = wq.dataSync() as Float32Array;
+      const s = recurrent.export(stored).tables[0]!;
+      expect(new Set(Array.from(values, (v) => Math.round(v / s))).size).toBeLessThanOrEqual(15);
+      for (const v of values) expect(Math.abs(v / s - Math.round(v / s))).toBeLessThan(1e-4);
+      expect(Array.from(values).some((v, i) => v !== (stored.dataSync() as Float32Array)[i])).toBe(true);
+      expect(orthogonalityError(values, n)).toBeGreaterThan(1e-3); // q(W) itself is not orthogonal
+      expect(lossValue()).toBeLessThan(0.9 * first);
+      for (const t of [wq, x, target]) t.dispose();
+      rnn.dispose();
+    });
+  }
 });
