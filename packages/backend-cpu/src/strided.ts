@@ -52,3 +52,53 @@ export function forEachStrided(
     }
   }
 }
+
+/**
+ * Like {@link forEachStrided} but one call per row of the innermost (collapsed) axis: `visit(outStart, offsets,
+ * length, innerStrides)`. Adjacent axes that every operand walks contiguously are merged first, so a dense or
+ * scalar-broadcast operand becomes one long row; the caller's inner loop then runs without per-element callbacks.
+ */
+export function forEachRow(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  bases: readonly number[],
+  visit: (outStart: number, offsets: Float64Array, length: number, innerStrides: readonly number[]) => void,
+): void {
+  const n = shape.reduce((a, d) => a * d, 1);
+  if (n === 0) return;
+  const k = strides.length;
+  // collapse: drop size-1 axes, merge axis i into i+1 when every operand has stride[i] = stride[i+1]·shape[i+1]
+  const dims: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let ax = 0; ax < shape.length; ax++) {
+    const d = shape[ax]!;
+    if (d === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && strides.every((s, j) => st[j]![last]! === s[ax]! * d)) {
+      dims[last]! *= d;
+      for (let j = 0; j < k; j++) st[j]![last] = strides[j]![ax]!;
+    } else {
+      dims.push(d);
+      for (let j = 0; j < k; j++) st[j]!.push(strides[j]![ax]!);
+    }
+  }
+  if (dims.length === 0) dims.push(1), st.forEach((s) => s.push(0));
+  const rank = dims.length;
+  const length = dims[rank - 1]!;
+  const inner = st.map((s) => s[rank - 1]!);
+  const offsets = new Float64Array(k);
+  for (let j = 0; j < k; j++) offsets[j] = bases[j]!;
+  const counter = new Array<number>(rank).fill(0);
+  for (let start = 0; start < n; start += length) {
+    visit(start, offsets, length, inner);
+    for (let ax = rank - 2; ax >= 0; ax--) {
+      counter[ax]!++;
+      if (counter[ax]! < dims[ax]!) {
+        for (let j = 0; j < k; j++) offsets[j]! += st[j]![ax]!;
+        break;
+      }
+      counter[ax] = 0;
+      for (let j = 0; j < k; j++) offsets[j]! -= st[j]![ax]! * (dims[ax]! - 1);
+    }
+  }
+}

@@ -1,7 +1,8 @@
 // Autograd API on the CPU backend: grad / valueAndGrad / vjp / customVjp / noGrad / stopGradient.
 import { describe, expect, it } from 'vitest';
 import { createRuntime, customVjp, grad, noGrad, stopGradient, type Tensor, tensor, valueAndGrad, vjp, onesLike } from '@nibble/core';
-import { cpuFactory } from '../src/index.ts';
+import type { BackendFactory, KernelCall, KernelOp } from '@nibble/core/spi';
+import { CpuBackend, cpuFactory } from '../src/index.ts';
 
 const runtime = createRuntime({ backends: [cpuFactory()] });
 const t = (data: number[] | number[][]) => tensor(data, { runtime });
@@ -68,5 +69,38 @@ describe('autograd API', () => {
     expect(runtime.memory()).toEqual(before);
     const seed = onesLike(x);
     seed.dispose();
+  });
+});
+
+describe('backward work for inputs that need no gradient', () => {
+  // A CPU backend that records every kernel it runs, so the test sees what the backward pass computed.
+  class CountingBackend extends CpuBackend {
+    readonly ops: string[] = [];
+    override run(call: KernelCall<KernelOp>): void {
+      this.ops.push(`${call.op}:${call.outputs[0]!.shape.join('x')}`);
+      super.run(call);
+    }
+  }
+  const backend = new CountingBackend({ name: 'counting' });
+  const factory: BackendFactory = { name: 'counting', priority: 0, isAvailable: () => Promise.resolve({ ok: true }), create: () => Promise.resolve(backend), createSync: () => backend };
+  const counted = createRuntime({ backends: [factory] });
+  const c = (data: number[][]) => tensor(data, { runtime: counted });
+
+  it('x·W with x constant: one matmul forward and one backward (no dX); the gradient is xᵀ·dY', () => {
+    const x = c([[1, 2, 3], [4, 5, 6]]);
+    const w = c([[1, 0], [0, 1], [1, 1]]);
+    backend.ops.length = 0;
+    const [gw] = grad((wt: Tensor) => x.matmul(wt).sum())(w);
+    expect(backend.ops.filter((o) => o.startsWith('matmul')).length).toBe(2);
+    expect(gw.arraySync()).toEqual([[5, 5], [7, 7], [9, 9]]);
+  });
+
+  it('relu(x) = maximum(x, 0): no gradient (and no reduction to a scalar) for the constant 0; ties get ½', () => {
+    const x = c([[-1, 0, 2], [3, -4, 0]]);
+    backend.ops.length = 0;
+    const [gx] = grad((v: Tensor) => v.relu().mul(c([[1, 2, 3], [4, 5, 6]])).sum())(x);
+    expect(gx.arraySync()).toEqual([[0, 1, 3], [4, 0, 3]]);
+    // the forward's final sum is the only reduction to a scalar (shape '')
+    expect(backend.ops.filter((o) => o.startsWith('sum')), backend.ops.join(' ')).toHaveLength(1);
   });
 });

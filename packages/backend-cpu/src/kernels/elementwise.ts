@@ -1,7 +1,7 @@
 import type { HostArray } from '@nibble/core';
 import type { KernelCall, TensorView } from '@nibble/core/spi';
 import { erf, roundHalfEven, sigmoid, sign } from '../math.ts';
-import { broadcastStrides, forEachStrided, isDense } from '../strided.ts';
+import { broadcastStrides, forEachRow } from '../strided.ts';
 
 /** Reads a buffer's host array by id. */
 export type Lookup = (view: TensorView) => HostArray;
@@ -46,29 +46,57 @@ const int32Mul: Fn2 = (a, b) => Math.imul(a, b);
 
 /** Elementwise map of one or more (broadcast, strided) inputs into a contiguous output. */
 export function mapInto(out: HostArray, outShape: readonly number[], ins: readonly TensorView[], arrays: readonly HostArray[], f: (...v: number[]) => number): void {
-  if (ins.every((v) => isDense(v, outShape))) {
-    const n = out.length;
-    if (ins.length === 1) {
-      const a = arrays[0]!;
-      const o = ins[0]!.offset;
-      for (let i = 0; i < n; i++) out[i] = (f as Fn1)(a[o + i]!);
-      return;
-    }
-    if (ins.length === 2) {
-      const a = arrays[0]!;
-      const b = arrays[1]!;
-      const oa = ins[0]!.offset;
-      const ob = ins[1]!.offset;
-      for (let i = 0; i < n; i++) out[i] = (f as Fn2)(a[oa + i]!, b[ob + i]!);
-      return;
-    }
-  }
   const strides = ins.map((v) => broadcastStrides(v, outShape));
-  const vals = new Array<number>(ins.length);
-  forEachStrided(outShape, strides, ins.map((v) => v.offset), (i, offs) => {
-    for (let j = 0; j < ins.length; j++) vals[j] = arrays[j]![offs[j]!]!;
-    out[i] = f(...vals);
-  });
+  const bases = ins.map((v) => v.offset);
+  if (ins.length === 1) {
+    const a = arrays[0]!;
+    const f1 = f as Fn1;
+    forEachRow(outShape, strides, bases, (o, offs, n, inner) => {
+      const sa = inner[0]!;
+      for (let i = 0, pa = offs[0]!; i < n; i++, pa += sa) out[o + i] = f1(a[pa]!);
+    });
+  } else if (ins.length === 2) {
+    const [a, b] = arrays as [HostArray, HostArray];
+    const f2 = f as Fn2;
+    forEachRow(outShape, strides, bases, (o, offs, n, inner) => {
+      const sa = inner[0]!;
+      const sb = inner[1]!;
+      for (let i = 0, pa = offs[0]!, pb = offs[1]!; i < n; i++, pa += sa, pb += sb) out[o + i] = f2(a[pa]!, b[pb]!);
+    });
+  } else {
+    const vals = new Array<number>(ins.length);
+    forEachRow(outShape, strides, bases, (o, offs, n, inner) => {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < ins.length; j++) vals[j] = arrays[j]![offs[j]! + i * inner[j]!]!;
+        out[o + i] = f(...vals);
+      }
+    });
+  }
+}
+
+/**
+ * The hot binary ops with their own loops (a call through a shared function variable is megamorphic and costs
+ * several times the arithmetic). Returns false for the other ops.
+ */
+function binaryFast(op: string, out: HostArray, outShape: readonly number[], ins: readonly TensorView[], arrays: readonly HostArray[]): boolean {
+  const [a, b] = arrays as [HostArray, HostArray];
+  const strides = ins.map((v) => broadcastStrides(v, outShape));
+  const bases = ins.map((v) => v.offset);
+  type Row = (o: number, pa: number, pb: number, n: number, sa: number, sb: number) => void;
+  let row: Row;
+  switch (op) {
+    case 'add': row = (o, pa, pb, n, sa, sb) => { for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa]! + b[pb]!; }; break;
+    case 'sub': row = (o, pa, pb, n, sa, sb) => { for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa]! - b[pb]!; }; break;
+    case 'mul': row = (o, pa, pb, n, sa, sb) => { for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa]! * b[pb]!; }; break;
+    case 'div': row = (o, pa, pb, n, sa, sb) => { for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa]! / b[pb]!; }; break;
+    case 'lt': row = (o, pa, pb, n, sa, sb) => { for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa]! < b[pb]! ? 1 : 0; }; break;
+    case 'le': row = (o, pa, pb, n, sa, sb) => { for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa]! <= b[pb]! ? 1 : 0; }; break;
+    case 'eq': row = (o, pa, pb, n, sa, sb) => { for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa]! === b[pb]! ? 1 : 0; }; break;
+    case 'ne': row = (o, pa, pb, n, sa, sb) => { for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa]! !== b[pb]! ? 1 : 0; }; break;
+    default: return false;
+  }
+  forEachRow(outShape, strides, bases, (o, offs, n, inner) => row(o, offs[0]!, offs[1]!, n, inner[0]!, inner[1]!));
+  return true;
 }
 
 /** Runs unary, binary, compare, where and cast kernels. */
@@ -79,15 +107,46 @@ export function runElementwise(call: KernelCall, lookup: Lookup): void {
   const op = call.op;
   if (op in unaryFns) return mapInto(out, outView.shape, call.inputs, arrays, unaryFns[op]!);
   if (op in binaryFns) {
-    const f = op === 'mul' && call.inputs[0]!.dtype === 'int32' ? int32Mul : binaryFns[op]!;
+    const int32 = call.inputs[0]!.dtype === 'int32';
+    if (!(int32 && op === 'mul') && binaryFast(op, out, outView.shape, call.inputs, arrays)) return;
+    const f = op === 'mul' && int32 ? int32Mul : binaryFns[op]!;
     return mapInto(out, outView.shape, call.inputs, arrays, f);
   }
-  if (op === 'where') return mapInto(out, outView.shape, call.inputs, arrays, (c, a, b) => (c ? a! : b!));
+  if (op === 'where') {
+    const [c, a, b] = arrays as [HostArray, HostArray, HostArray];
+    const strides = call.inputs.map((v) => broadcastStrides(v, outView.shape));
+    forEachRow(outView.shape, strides, call.inputs.map((v) => v.offset), (o, offs, n, inner) => {
+      const [sc, sa, sb] = [inner[0]!, inner[1]!, inner[2]!];
+      for (let i = 0, pc = offs[0]!, pa = offs[1]!, pb = offs[2]!; i < n; i++, pc += sc, pa += sa, pb += sb) out[o + i] = c[pc] ? a[pa]! : b[pb]!;
+    });
+    return;
+  }
   if (op === 'cast') {
     const from = call.inputs[0]!.dtype;
     const to = outView.dtype;
-    const f: Fn1 = to === 'bool' ? (x) => (x !== 0 ? 1 : 0) : from === 'float32' && to !== 'float32' ? (x) => (Number.isFinite(x) ? Math.trunc(x) : 0) : (x) => x;
-    return mapInto(out, outView.shape, call.inputs, arrays, f);
+    const a = arrays[0]!;
+    const x = call.inputs[0]!;
+    const strides = [broadcastStrides(x, outView.shape)];
+    if (to === 'bool') {
+      forEachRow(outView.shape, strides, [x.offset], (o, offs, n, inner) => {
+        const sa = inner[0]!;
+        for (let i = 0, p = offs[0]!; i < n; i++, p += sa) out[o + i] = a[p] !== 0 ? 1 : 0;
+      });
+    } else if (from === 'float32' && to !== 'float32') {
+      forEachRow(outView.shape, strides, [x.offset], (o, offs, n, inner) => {
+        const sa = inner[0]!;
+        for (let i = 0, p = offs[0]!; i < n; i++, p += sa) {
+          const v = a[p]!;
+          out[o + i] = Number.isFinite(v) ? Math.trunc(v) : 0;
+        }
+      });
+    } else {
+      forEachRow(outView.shape, strides, [x.offset], (o, offs, n, inner) => {
+        const sa = inner[0]!;
+        for (let i = 0, p = offs[0]!; i < n; i++, p += sa) out[o + i] = a[p]!;
+      });
+    }
+    return;
   }
   throw new Error(`cpu: no elementwise kernel for ${op}`);
 }

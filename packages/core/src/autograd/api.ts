@@ -33,7 +33,7 @@ function backprop(tape: Tape, output: Tensor, seed: Tensor, wrt: readonly Tensor
         const node = tape.nodes[n]!;
         const g = grads.get(node.output);
         if (!g) continue;
-        const inputGrads = runRule(node, g);
+        const inputGrads = runRule(node, g, node.inputs.map((input) => tape.watched.has(input)));
         node.inputs.forEach((input, i) => {
           const gi = inputGrads[i];
           if (!gi || !tape.watched.has(input)) return;
@@ -49,10 +49,10 @@ function backprop(tape: Tape, output: Tensor, seed: Tensor, wrt: readonly Tensor
   );
 }
 
-function runRule(node: TapeNode, g: Tensor): readonly (Tensor | null)[] {
+function runRule(node: TapeNode, g: Tensor, needsGrad: readonly boolean[]): readonly (Tensor | null)[] {
   if (node.rule) return node.rule({ inputs: node.savedInputs, output: node.savedOutput }, g);
   const rule = vjpRules[node.op as GradOp] as (ctx: VjpContext<GradOp>, g: Tensor) => readonly (Tensor | null)[];
-  return rule({ inputs: node.savedInputs, output: node.savedOutput, params: node.params as never }, g);
+  return rule({ inputs: node.savedInputs, output: node.savedOutput, params: node.params as never, needsGrad }, g);
 }
 
 function checkScalar(where: string, value: unknown): Tensor {

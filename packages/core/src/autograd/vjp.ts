@@ -25,7 +25,14 @@ export interface VjpContext<P extends GradOp> {
   readonly inputs: readonly Tensor[];
   readonly output: Tensor;
   readonly params: GradParams[P];
+  /**
+   * Which inputs the backward pass needs a gradient for (those that depend on a watched tensor); a rule may return
+   * `null` for the others instead of computing a gradient nobody reads. Absent: every input.
+   */
+  readonly needsGrad?: readonly boolean[];
 }
+
+const wants = (ctx: { readonly needsGrad?: readonly boolean[] }, i: number): boolean => ctx.needsGrad?.[i] ?? true;
 
 /** Gradients of the inputs given the output's gradient (`null` = no gradient flows to that input). */
 export type VjpRule<P extends GradOp> = (ctx: VjpContext<P>, gradOutput: Tensor) => readonly (Tensor | null)[];
@@ -55,13 +62,15 @@ function tieShare(x: Tensor, extremum: Tensor, axes: readonly number[]): Tensor 
   });
 }
 
-function elementwiseTieGrad(a: Tensor, b: Tensor, g: Tensor, aWins: (a: Tensor, b: Tensor) => Tensor): [Tensor, Tensor] {
+function elementwiseTieGrad(ctx: VjpContext<'maximum' | 'minimum'>, g: Tensor, aWins: (a: Tensor, b: Tensor) => Tensor): [Tensor | null, Tensor | null] {
+  const [a, b] = ctx.inputs as [Tensor, Tensor];
   return withTemps((t) => {
     const tie = t(cast(t(eq(a, b)), 'float32'));
     const win = t(cast(t(aWins(a, b)), 'float32'));
     const wa = t(add(win, t(mul(tie, 0.5)))); // 1 where a wins, ½ at ties, 0 where b wins
-    const wb = t(sub(t(fullLike(wa, 1, [])), wa));
-    return [unbroadcast(t(mul(g, wa)), a.shape), unbroadcast(t(mul(g, wb)), b.shape)];
+    const ga = wants(ctx, 0) ? unbroadcast(t(mul(g, wa)), a.shape) : null;
+    const gb = wants(ctx, 1) ? unbroadcast(t(mul(g, t(sub(t(fullLike(wa, 1, [])), wa)))), b.shape) : null;
+    return [ga, gb];
   });
 }
 
@@ -81,14 +90,28 @@ export const vjpRules: VjpTable = {
   floor: none,
   round: none,
   not: none,
-  add: ({ inputs: [a, b] }, g) => [unbroadcast(g, a!.shape), unbroadcast(g, b!.shape)],
-  sub: ({ inputs: [a, b] }, g) => withTemps((t) => [unbroadcast(g, a!.shape), unbroadcast(t(neg(g)), b!.shape)]),
-  mul: ({ inputs: [a, b] }, g) => withTemps((t) => [unbroadcast(t(mul(g, b!)), a!.shape), unbroadcast(t(mul(g, a!)), b!.shape)]),
-  div: ({ inputs: [a, b], output }, g) =>
-    withTemps((t) => {
+  add: (ctx, g) => {
+    const [a, b] = ctx.inputs;
+    return [wants(ctx, 0) ? unbroadcast(g, a!.shape) : null, wants(ctx, 1) ? unbroadcast(g, b!.shape) : null];
+  },
+  sub: (ctx, g) => {
+    const [a, b] = ctx.inputs;
+    return withTemps((t) => [wants(ctx, 0) ? unbroadcast(g, a!.shape) : null, wants(ctx, 1) ? unbroadcast(t(neg(g)), b!.shape) : null]);
+  },
+  mul: (ctx, g) => {
+    const [a, b] = ctx.inputs;
+    return withTemps((t) => [
+      wants(ctx, 0) ? unbroadcast(t(mul(g, b!)), a!.shape) : null,
+      wants(ctx, 1) ? unbroadcast(t(mul(g, a!)), b!.shape) : null,
+    ]);
+  },
+  div: (ctx, g) => {
+    const [a, b] = ctx.inputs;
+    return withTemps((t) => {
       const ga = t(div(g, b!));
-      return [unbroadcast(ga, a!.shape), unbroadcast(t(neg(t(mul(ga, output)))), b!.shape)];
-    }),
+      return [wants(ctx, 0) ? unbroadcast(ga, a!.shape) : null, wants(ctx, 1) ? unbroadcast(t(neg(t(mul(ga, ctx.output)))), b!.shape) : null];
+    });
+  },
   pow: ({ inputs: [a, b], output }, g) =>
     withTemps((t) => {
       // d/da = b·a^(b−1) = b·out/a (guarded at a = 0 by recomputing the power); d/db = out·log(a) (0 where a ≤ 0).
@@ -98,8 +121,8 @@ export const vjpRules: VjpTable = {
       const logA = t(where(t(lt(t(fullLike(a!, 0, [])), a!)), t(log(a!)), 0));
       return [unbroadcast(ga, a!.shape), unbroadcast(t(mul(g, t(mul(output, logA)))), b!.shape)];
     }),
-  maximum: ({ inputs: [a, b] }, g) => elementwiseTieGrad(a!, b!, g, (x, y) => lt(y, x)),
-  minimum: ({ inputs: [a, b] }, g) => elementwiseTieGrad(a!, b!, g, (x, y) => lt(x, y)),
+  maximum: (ctx, g) => elementwiseTieGrad(ctx, g, (x, y) => lt(y, x)),
+  minimum: (ctx, g) => elementwiseTieGrad(ctx, g, (x, y) => lt(x, y)),
   lt: noGradient,
   le: noGradient,
   eq: noGradient,
@@ -123,8 +146,13 @@ export const vjpRules: VjpTable = {
       return slice(g, begin, x.shape);
     });
   },
-  matmul: ({ inputs: [a, b] }, g) =>
-    withTemps((t) => [unbroadcast(t(matmul(g, t(transpose(b!)))), a!.shape), unbroadcast(t(matmul(t(transpose(a!)), g)), b!.shape)]),
+  matmul: (ctx, g) => {
+    const [a, b] = ctx.inputs;
+    return withTemps((t) => [
+      wants(ctx, 0) ? unbroadcast(t(matmul(g, t(transpose(b!)))), a!.shape) : null,
+      wants(ctx, 1) ? unbroadcast(t(matmul(t(transpose(a!)), g)), b!.shape) : null,
+    ]);
+  },
   gather: ({ inputs: [x, idx], params }, g) => {
     if (x!.dtype !== 'float32') return [null, null];
     return [scatterAdd(idx!, g, x!.shape, params.axis), null];
