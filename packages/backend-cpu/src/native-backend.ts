@@ -11,6 +11,7 @@ import { broadcastStrides, forEachStrided, isDense } from './strided.ts';
 const BINARY: Partial<Record<KernelOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 // exp, log, tanh and sigmoid are polynomial approximations within a few ulp (the conformance suite's transcendental
 // tolerance); neg, abs and sqrt are exact.
+const COMPARE: Partial<Record<KernelOp, number>> = { lt: 0, le: 1, eq: 2, ne: 3 };
 const UNARY: Partial<Record<KernelOp, number>> = { neg: 0, abs: 1, exp: 2, log: 3, tanh: 4, sigmoid: 5, sqrt: 7 };
 /** Below this many elements the N-API call costs more than the TypeScript loop. */
 const MIN_NATIVE_ELEMENTS = 2048;
@@ -51,6 +52,7 @@ export class NativeCpuBackend extends CpuBackend {
   private runNative(call: KernelCall<KernelOp>): boolean {
     const out = this.lookup(call.outputs[0]!);
     const op = call.op;
+    if (out instanceof Uint8Array || op === 'cast') return out.length >= MIN_NATIVE_ELEMENTS && this.toOrFromBytes(call, out);
     if (!f32(out)) return false;
     if (op === 'packedMatmul') return this.packedMatmul(call as KernelCall<'packedMatmul'>, out); // uint8 codes
     if (call.inputs.some((v) => v.dtype !== 'float32')) return false;
@@ -117,6 +119,35 @@ export class NativeCpuBackend extends CpuBackend {
     if ((as.at(-1) ?? 0) > 1 || (bs.at(-1) ?? 0) > 1) return false;
     this.addon.binary(code, [...shape], A.subarray(a.offset), as, B.subarray(b.offset), bs, out);
     return true;
+  }
+
+  /** Comparisons of float32 operands into bool, and the casts bool/uint8 → float32 and float32 → bool (dense). */
+  private toOrFromBytes(call: KernelCall<KernelOp>, out: HostArray): boolean {
+    const x = call.inputs[0]!;
+    const X = this.lookup(x);
+    const code = COMPARE[call.op];
+    if (code !== undefined) {
+      const b = call.inputs[1]!;
+      const B = this.lookup(b);
+      if (!f32(X) || !f32(B) || !(out instanceof Uint8Array)) return false;
+      const shape = call.outputs[0]!.shape;
+      const as = broadcastStrides(x, shape);
+      const bs = broadcastStrides(b, shape);
+      if ((as.at(-1) ?? 0) > 1 || (bs.at(-1) ?? 0) > 1) return false;
+      this.addon.compare(code, [...shape], X.subarray(x.offset), as, B.subarray(b.offset), bs, out);
+      return true;
+    }
+    if (call.op !== 'cast' || !isDense(x, call.outputs[0]!.shape)) return false;
+    const to = call.outputs[0]!.dtype;
+    if (X instanceof Uint8Array && (x.dtype === 'bool' || x.dtype === 'uint8') && f32(out)) {
+      this.addon.castBytesToF32(X.subarray(x.offset, x.offset + out.length), out);
+      return true;
+    }
+    if (f32(X) && to === 'bool' && out instanceof Uint8Array) {
+      this.addon.castF32ToBool(X.subarray(x.offset, x.offset + out.length), out);
+      return true;
+    }
+    return false;
   }
 
   private unary(code: number, call: KernelCall<KernelOp>, out: Float32Array): boolean {

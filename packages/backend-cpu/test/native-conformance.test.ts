@@ -50,6 +50,27 @@ describe('native elementwise and fake-quant on large tensors', () => {
     );
   });
 
+  it('comparisons (with NaN, ties and broadcast scalars / rows) and the bool ⇄ float32 casts match exactly', () => {
+    fc.assert(
+      fc.property(big, ([r, c, seed]) => {
+        const a = data(r * c, seed).map((v, i) => (i % 11 === 0 ? 0 : i % 13 === 0 ? NaN : Math.round(v / 8)));
+        const b = data(c, seed + 1).map((v, i) => (i % 5 === 0 ? NaN : Math.round(v / 8)));
+        for (const op of ['lt', 'le', 'eq', 'ne'] as const) {
+          for (const other of [(rt: typeof ts) => tensor(b, { runtime: rt, shape: [c] }), (rt: typeof ts) => tensor(0, { runtime: rt })]) {
+            const [x, y] = both((rt) => tensor(a, { runtime: rt, shape: [r, c] })[op](other(rt)));
+            expect(Array.from(y), op).toEqual(Array.from(x));
+            const [fx, fy] = both((rt) => tensor(a, { runtime: rt, shape: [r, c] })[op](other(rt)).cast('float32'));
+            expect(Array.from(fy), `${op} → float32`).toEqual(Array.from(fx));
+          }
+        }
+        const [bx, by] = both((rt) => tensor(a, { runtime: rt, shape: [r, c] }).cast('bool'));
+        expect(Array.from(by)).toEqual(Array.from(bx));
+        expect(Array.from(bx).filter((v) => v === 0).length).toBeGreaterThan(0); // zeros → false, NaN → true
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('fakeQuant per tensor and per row matches bit for bit', () => {
     fc.assert(
       fc.property(big, fc.integer({ min: 2, max: 8 }), ([r, c, seed], bits) => {

@@ -156,35 +156,78 @@ std::vector<long> long_list(const Napi::CallbackInfo& info, size_t i, const char
   return out;
 }
 
+// Operands of binary(op, shape, a, aStrides, b, bStrides, out) and compare(...): bounds-checked against the shape.
+struct BroadcastArgs {
+  std::vector<long> shape, as, bs;
+  View<float> a, b;
+  double total;
+};
+
+BroadcastArgs broadcast_args(const Napi::CallbackInfo& info, const char* what) {
+  const Napi::Env env = info.Env();
+  BroadcastArgs r{long_list(info, 1, "shape"), long_list(info, 3, "aStrides"), long_list(info, 5, "bStrides"),
+                  f32(info, 2, "a"), f32(info, 4, "b"), 1};
+  const size_t rank = r.shape.size();
+  if (r.as.size() != rank || r.bs.size() != rank) throw_range(env, "native: stride lists must match the shape's rank");
+  double amax = 0, bmax = 0;
+  for (size_t d = 0; d < rank; ++d) {
+    r.total *= static_cast<double>(r.shape[d]);
+    if (r.shape[d] > 0) {
+      amax += static_cast<double>(r.shape[d] - 1) * static_cast<double>(r.as[d]);
+      bmax += static_cast<double>(r.shape[d] - 1) * static_cast<double>(r.bs[d]);
+    }
+  }
+  if (rank > 0 && ((r.as[rank - 1] > 1) || (r.bs[rank - 1] > 1))) throw_range(env, "native: last-axis stride must be 0 or 1");
+  if (r.total > 0) {
+    need(env, r.a, amax + 1, (std::string(what) + " a").c_str());
+    need(env, r.b, bmax + 1, (std::string(what) + " b").c_str());
+  }
+  return r;
+}
+
 // binary(op, shape, a, aStrides, b, bStrides, out)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const long op = integer(info, 0, "op");
   if (op > static_cast<long>(BinaryOp::Min)) throw_range(env, "native: unknown binary op");
-  auto shape = long_list(info, 1, "shape");
-  auto a = f32(info, 2, "a");
-  auto as = long_list(info, 3, "aStrides");
-  auto b = f32(info, 4, "b");
-  auto bs = long_list(info, 5, "bStrides");
+  BroadcastArgs r = broadcast_args(info, "binary");
   auto out = f32(info, 6, "out");
-  const size_t rank = shape.size();
-  if (as.size() != rank || bs.size() != rank) throw_range(env, "native: stride lists must match the shape's rank");
-  double total = 1, amax = 0, bmax = 0;
-  for (size_t d = 0; d < rank; ++d) {
-    total *= static_cast<double>(shape[d]);
-    if (shape[d] > 0) {
-      amax += static_cast<double>(shape[d] - 1) * static_cast<double>(as[d]);
-      bmax += static_cast<double>(shape[d] - 1) * static_cast<double>(bs[d]);
-    }
-  }
-  if (rank > 0 && ((as[rank - 1] > 1) || (bs[rank - 1] > 1))) throw_range(env, "native: last-axis stride must be 0 or 1");
-  if (total == 0) return env.Undefined();
-  need(env, a, amax + 1, "binary a");
-  need(env, b, bmax + 1, "binary b");
-  need(env, out, total, "binary out");
-  binary_broadcast(static_cast<BinaryOp>(op), static_cast<int>(rank), shape.data(), a.data, as.data(), b.data,
-                   bs.data(), out.data);
+  if (r.total == 0) return env.Undefined();
+  need(env, out, r.total, "binary out");
+  binary_broadcast(static_cast<BinaryOp>(op), static_cast<int>(r.shape.size()), r.shape.data(), r.a.data, r.as.data(),
+                   r.b.data, r.bs.data(), out.data);
   return env.Undefined();
+}
+
+// compare(op, shape, a, aStrides, b, bStrides, out: Uint8Array); op 0 lt, 1 le, 2 eq, 3 ne
+Napi::Value Compare(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const long op = integer(info, 0, "op");
+  if (op > 3) throw_range(env, "native: unknown compare op");
+  BroadcastArgs r = broadcast_args(info, "compare");
+  auto out = typed<uint8_t>(info, 6, napi_uint8_array, "out", false);
+  if (r.total == 0) return env.Undefined();
+  need(env, out, r.total, "compare out");
+  compare_broadcast(static_cast<int>(op), static_cast<int>(r.shape.size()), r.shape.data(), r.a.data, r.as.data(),
+                    r.b.data, r.bs.data(), out.data);
+  return env.Undefined();
+}
+
+// castBytesToF32(x: Uint8Array, out: Float32Array); castF32ToBool(x: Float32Array, out: Uint8Array)
+Napi::Value CastBytesToF32(const Napi::CallbackInfo& info) {
+  auto x = typed<uint8_t>(info, 0, napi_uint8_array, "x", false);
+  auto out = f32(info, 1, "out");
+  need(info.Env(), out, static_cast<double>(x.length), "cast out");
+  cast_u8_f32(static_cast<long>(x.length), x.data, out.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value CastF32ToBool(const Napi::CallbackInfo& info) {
+  auto x = f32(info, 0, "x");
+  auto out = typed<uint8_t>(info, 1, napi_uint8_array, "out", false);
+  need(info.Env(), out, static_cast<double>(x.length), "cast out");
+  cast_f32_bool(static_cast<long>(x.length), x.data, out.data);
+  return info.Env().Undefined();
 }
 
 Napi::Value Unary(const Napi::CallbackInfo& info) {
@@ -533,6 +576,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseScratch", Napi::Function::New(env, ReleaseScratch));
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("compare", Napi::Function::New(env, Compare));
+  exports.Set("castBytesToF32", Napi::Function::New(env, CastBytesToF32));
+  exports.Set("castF32ToBool", Napi::Function::New(env, CastF32ToBool));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduceRows", Napi::Function::New(env, ReduceRows));
   exports.Set("reduceBlock", Napi::Function::New(env, ReduceBlock));

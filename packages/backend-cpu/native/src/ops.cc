@@ -50,13 +50,12 @@ void on_each_thread(int t, F&& f) {
 
 }  // namespace
 
-void binary_broadcast(BinaryOp op, int rank, const long* shape, const float* a, const long* as, const float* b,
-                      const long* bs, float* out) {
-  const KernelTable& kt = active_kernels();
-  if (rank == 0) {
-    kt.binary(op, 1, a, 1, b, 1, out);
-    return;
-  }
+namespace {
+
+// Calls row(r, aoff, boff) for every row r of the output's last axis (split over the pool), with a's and b's element
+// offsets of that row; strides per output dim (0 = broadcast).
+template <class Row>
+void for_broadcast_rows(int rank, const long* shape, const long* as, const long* bs, Row&& row) {
   const long inner = shape[rank - 1];
   long outer = 1;
   for (int d = 0; d < rank - 1; ++d) outer *= shape[d];
@@ -73,7 +72,7 @@ void binary_broadcast(BinaryOp op, int rank, const long* shape, const float* a, 
       boff += idx[static_cast<size_t>(d)] * bs[d];
     }
     for (long r = r0; r < r1; ++r) {
-      kt.binary(op, inner, a + aoff, as[rank - 1], b + boff, bs[rank - 1], out + r * inner);
+      row(r, aoff, boff);
       for (int d = rank - 2; d >= 0; --d) {
         auto& i = idx[static_cast<size_t>(d)];
         ++i;
@@ -85,6 +84,68 @@ void binary_broadcast(BinaryOp op, int rank, const long* shape, const float* a, 
         i = 0;
       }
     }
+  });
+}
+
+template <class F>
+void compare_row(long n, const float* a, long sa, const float* b, long sb, uint8_t* out, F f) {
+  if (sa == 1 && sb == 0) {
+    const float y = *b;
+    for (long i = 0; i < n; ++i) out[i] = f(a[i], y);
+  } else if (sa == 0 && sb == 1) {
+    const float x = *a;
+    for (long i = 0; i < n; ++i) out[i] = f(x, b[i]);
+  } else {
+    for (long i = 0; i < n; ++i) out[i] = f(a[i * sa], b[i * sb]);
+  }
+}
+
+}  // namespace
+
+void binary_broadcast(BinaryOp op, int rank, const long* shape, const float* a, const long* as, const float* b,
+                      const long* bs, float* out) {
+  const KernelTable& kt = active_kernels();
+  if (rank == 0) {
+    kt.binary(op, 1, a, 1, b, 1, out);
+    return;
+  }
+  const long inner = shape[rank - 1];
+  for_broadcast_rows(rank, shape, as, bs, [&](long r, long aoff, long boff) {
+    kt.binary(op, inner, a + aoff, as[rank - 1], b + boff, bs[rank - 1], out + r * inner);
+  });
+}
+
+void compare_broadcast(int op, int rank, const long* shape, const float* a, const long* as, const float* b,
+                       const long* bs, uint8_t* out) {
+  if (rank == 0) {
+    const long one = 1, zero = 0;
+    compare_broadcast(op, 1, &one, a, &zero, b, &zero, out);
+    return;
+  }
+  const long inner = shape[rank - 1];
+  const long sa = as[rank - 1], sb = bs[rank - 1];
+  for_broadcast_rows(rank, shape, as, bs, [&](long r, long aoff, long boff) {
+    const float* x = a + aoff;
+    const float* y = b + boff;
+    uint8_t* o = out + r * inner;
+    switch (op) {
+      case 0: return compare_row(inner, x, sa, y, sb, o, [](float p, float q) -> uint8_t { return p < q; });
+      case 1: return compare_row(inner, x, sa, y, sb, o, [](float p, float q) -> uint8_t { return p <= q; });
+      case 2: return compare_row(inner, x, sa, y, sb, o, [](float p, float q) -> uint8_t { return p == q; });
+      default: return compare_row(inner, x, sa, y, sb, o, [](float p, float q) -> uint8_t { return p != q; });
+    }
+  });
+}
+
+void cast_u8_f32(long n, const uint8_t* x, float* out) {
+  split(n, kParallelElements, [&](long b, long e) {
+    for (long i = b; i < e; ++i) out[i] = static_cast<float>(x[i]);
+  });
+}
+
+void cast_f32_bool(long n, const float* x, uint8_t* out) {
+  split(n, kParallelElements, [&](long b, long e) {
+    for (long i = b; i < e; ++i) out[i] = x[i] != 0.0f;  // NaN != 0: true, as in the TypeScript kernel
   });
 }
 

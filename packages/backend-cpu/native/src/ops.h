@@ -12,6 +12,12 @@ namespace nibble {
 // their last-dim stride must be 0 or 1.
 void binary_broadcast(BinaryOp op, int rank, const long* shape, const float* a, const long* as, const float* b,
                       const long* bs, float* out);
+/** Comparisons (0 lt, 1 le, 2 eq, 3 ne) into 0/1 bytes, broadcast like binary_broadcast. */
+void compare_broadcast(int op, int rank, const long* shape, const float* a, const long* as, const float* b,
+                       const long* bs, uint8_t* out);
+/** Dense casts: bytes (bool / uint8) to float32, and float32 to bool (x != 0). */
+void cast_u8_f32(long n, const uint8_t* x, float* out);
+void cast_f32_bool(long n, const float* x, uint8_t* out);
 void unary_op(UnaryOp op, long n, const float* x, float* out);
 /** out[r] = reduce(x[r, 0:cols]); op 0 = sum, 1 = max. */
 void reduce_rows(int op, long rows, long cols, const float* x, float* out);

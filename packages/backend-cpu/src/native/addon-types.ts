@@ -39,6 +39,9 @@ export interface NativeAddon {
     c: F32, cOffset: number, ldc: number, ldcb: number, accumulate: boolean,
   ): void;
   binary(op: number, shape: number[], a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32): void;
+  compare(op: number, shape: number[], a: F32, aStrides: number[], b: F32, bStrides: number[], out: Uint8Array): void;
+  castBytesToF32(x: Uint8Array, out: F32): void;
+  castF32ToBool(x: F32, out: Uint8Array): void;
   unary(op: number, x: F32, out: F32): void;
   reduceRows(op: number, x: F32, rows: number, cols: number, out: F32): void;
   reduceBlock(op: number, x: F32, outer: number, reduced: number, inner: number, out: F32): void;
