@@ -13,6 +13,7 @@ interface Slot {
   data: HostArray;
   refs: number;
   bytes: number;
+  dtype: DType;
 }
 
 /** Options of the TypeScript CPU backend. */
@@ -26,7 +27,17 @@ export interface CpuBackendOptions {
   name?: string;
   /** Capabilities to leave out, so core runs its reference lowering instead (for testing lowerings). */
   disable?: readonly Capability[];
+  /**
+   * Bytes of freed host arrays (each ≥ 64 KiB) kept for reuse by allocations of the same dtype and length
+   * (default 128 MiB; 0 turns reuse off). A fresh large typed array costs a page fault per 4 KiB on first write,
+   * which for elementwise kernels over training activations costs more than the arithmetic; a reused array is
+   * zeroed instead, so a new buffer still reads as zeros.
+   */
+  reuseBytes?: number;
 }
+
+const MIN_REUSED_BYTES = 64 * 1024;
+const DEFAULT_REUSE_BYTES = 128 * 1024 * 1024;
 
 const CAPABILITIES: readonly Capability[] = ['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad'];
 
@@ -39,8 +50,14 @@ export class CpuBackend implements Backend {
   private liveBytes = 0;
   private readonly f64: boolean;
   private readonly round32: (x: number) => number;
+  /** Freed arrays by `${dtype}:${length}`, reused by alloc (see CpuBackendOptions.reuseBytes). */
+  private readonly freed = new Map<string, HostArray[]>();
+  private freedBytes = 0;
+  private readonly reuseBytes: number;
 
   constructor(options: CpuBackendOptions = {}) {
+    this.reuseBytes = options.reuseBytes ?? DEFAULT_REUSE_BYTES;
+    if (!(this.reuseBytes >= 0)) throw new BackendError(`cpu: reuseBytes ${String(options.reuseBytes)}; expected a number ≥ 0`);
     this.f64 = options.precision === 'float64';
     this.name = options.name ?? (this.f64 ? 'cpu64' : 'cpu');
     this.round32 = this.f64 ? (x) => x : Math.fround;
@@ -49,10 +66,10 @@ export class CpuBackend implements Backend {
 
   alloc(dtype: DType, numel: number): BufferId {
     if (!Number.isSafeInteger(numel) || numel < 0) throw new BackendError(`cpu.alloc: element count ${numel}; expected a non-negative integer`);
-    const data = dtype === 'float32' && this.f64 ? new Float64Array(numel) : allocHost(dtype, numel);
-    const id = this.nextId++ as BufferId;
     const bytes = numel * itemSize(dtype);
-    this.slots.set(id, { data, refs: 1, bytes });
+    const data = this.reuse(dtype, numel) ?? (dtype === 'float32' && this.f64 ? new Float64Array(numel) : allocHost(dtype, numel));
+    const id = this.nextId++ as BufferId;
+    this.slots.set(id, { data, refs: 1, bytes, dtype });
     this.liveBytes += bytes;
     return id;
   }
@@ -66,7 +83,30 @@ export class CpuBackend implements Backend {
     if (--s.refs === 0) {
       this.slots.delete(buffer);
       this.liveBytes -= s.bytes;
+      const held = s.data.byteLength;
+      if (held >= MIN_REUSED_BYTES && this.freedBytes + held <= this.reuseBytes) {
+        const key = `${s.dtype}:${s.data.length}`;
+        const list = this.freed.get(key);
+        if (list) list.push(s.data);
+        else this.freed.set(key, [s.data]);
+        this.freedBytes += held;
+      }
     }
+  }
+
+  /** A freed array of this dtype and length, zeroed, or undefined. */
+  private reuse(dtype: DType, numel: number): HostArray | undefined {
+    const data = this.freed.get(`${dtype}:${numel}`)?.pop();
+    if (data === undefined) return undefined;
+    this.freedBytes -= data.byteLength;
+    data.fill(0);
+    return data;
+  }
+
+  /** Drops the arrays kept for reuse (the memory returns to the JS heap's garbage collector). */
+  releaseFreed(): void {
+    this.freed.clear();
+    this.freedBytes = 0;
   }
 
   write(buffer: BufferId, data: HostArray, offset = 0): void {
@@ -124,6 +164,7 @@ export class CpuBackend implements Backend {
 
   [Symbol.dispose](): void {
     this.slots.clear();
+    this.releaseFreed();
     this.liveBytes = 0;
   }
 

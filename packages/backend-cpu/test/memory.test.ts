@@ -1,6 +1,6 @@
 // Memory: ops never consume inputs; scope frees temporaries; `using` disposes; views share buffers.
 import { describe, expect, it } from 'vitest';
-import { createRuntime, keep, scope, scopeAsync, tensor, type Tensor } from '@nibble/core';
+import { createRuntime, keep, pad, scope, scopeAsync, tensor, type Tensor, zeros } from '@nibble/core';
 import { cpuFactory } from '../src/index.ts';
 
 const runtime = createRuntime({ backends: [cpuFactory()] });
@@ -65,5 +65,38 @@ describe('memory', () => {
     }
     // the sum's result was not disposed: exactly one tensor remains
     expect(runtime.memory().tensors).toBe(before.tensors + 1);
+  });
+});
+
+describe('reuse of freed host arrays', () => {
+  // 64 Ki floats = 256 KiB, above the reuse threshold
+  const n = 65536;
+  const values = Float32Array.from({ length: n }, (_, i) => (i % 17) - 8);
+
+  it('results with reuse equal results without (views that share a buffer, zeros(), pad borders, reused outputs)', () => {
+    const results = [0, undefined].map((reuseBytes) => {
+      const rt = createRuntime({ backends: [cpuFactory({ name: `cpu-reuse-${reuseBytes}`, reuseBytes })] });
+      const out: number[][] = [];
+      for (let round = 0; round < 3; round++) {
+        scope(() => {
+          const x = tensor(values, { runtime: rt, shape: [256, 256] });
+          x.mul(round + 2).dataSync(); // leaves freed arrays of 256·256 floats behind
+          // pad writes only the interior explicitly; its border must still read as the pad value
+          out.push(Array.from(pad(x.slice([0, 0], [255, 256]), [[0, 1], [0, 0]], 0).dataSync().subarray(n - 300)));
+          out.push(Array.from(zeros([256, 256], { runtime: rt }).dataSync().subarray(0, 300)));
+          out.push(Array.from(x.add(round).dataSync().subarray(0, 40)));
+        });
+      }
+      return out;
+    });
+    expect(results[1]).toEqual(results[0]);
+  });
+
+  it('freed arrays are reused (memory stays flat), capped by reuseBytes, and memory() counts only live buffers', () => {
+    const rt = createRuntime({ backends: [cpuFactory({ name: 'cpu-reuse-cap', reuseBytes: 4 * n * 4 })] });
+    const before = rt.memory();
+    for (let i = 0; i < 50; i++) scope(() => tensor(values, { runtime: rt, shape: [n] }).mul(i).add(1).dataSync());
+    expect(rt.memory()).toEqual(before);
+    expect(() => cpuFactory({ reuseBytes: -1 }).createSync!()).toThrow(/reuseBytes -1; expected a number ≥ 0/);
   });
 });
