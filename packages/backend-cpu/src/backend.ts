@@ -28,18 +28,31 @@ export interface CpuBackendOptions {
   /** Capabilities to leave out, so core runs its reference lowering instead (for testing lowerings). */
   disable?: readonly Capability[];
   /**
-   * Bytes of freed host arrays (each ≥ 64 KiB) kept for reuse by allocations of the same dtype and length
+   * Bytes of freed host arrays (each ≥ `reuseMinBytes`) kept for reuse by allocations of the same dtype and length
    * (default 128 MiB; 0 turns reuse off). A fresh large typed array costs a page fault per 4 KiB on first write,
-   * which for elementwise kernels over training activations costs more than the arithmetic; a reused array is
-   * zeroed instead, so a new buffer still reads as zeros.
+   * which for elementwise kernels over training activations costs more than the arithmetic. A new buffer's contents
+   * are unspecified (as in the backend SPI): every kernel writes all of its outputs.
    */
   reuseBytes?: number;
+  /** Smallest array kept for reuse (default 64 KiB). */
+  reuseMinBytes?: number;
+  /**
+   * Value written into every new buffer, fresh or reused (default: none; a reused array keeps its old contents).
+   * Tests set NaN so that a kernel which relied on a zeroed output would fail the conformance suite (integer and
+   * bool arrays then get 0x5a).
+   */
+  reuseFill?: number;
 }
 
 const MIN_REUSED_BYTES = 64 * 1024;
 const DEFAULT_REUSE_BYTES = 128 * 1024 * 1024;
 
 const CAPABILITIES: readonly Capability[] = ['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad'];
+
+function poison(data: HostArray, fill: number): void {
+  const float = data instanceof Float32Array || data instanceof Float64Array;
+  data.fill(float || !Number.isNaN(fill) ? fill : 0x5a);
+}
 
 /** The TypeScript CPU backend: reference kernels that run in Node and in browsers. */
 export class CpuBackend implements Backend {
@@ -54,10 +67,15 @@ export class CpuBackend implements Backend {
   private readonly freed = new Map<string, HostArray[]>();
   private freedBytes = 0;
   private readonly reuseBytes: number;
+  private readonly reuseMinBytes: number;
+  private readonly reuseFill: number | undefined;
 
   constructor(options: CpuBackendOptions = {}) {
     this.reuseBytes = options.reuseBytes ?? DEFAULT_REUSE_BYTES;
+    this.reuseMinBytes = options.reuseMinBytes ?? MIN_REUSED_BYTES;
+    this.reuseFill = options.reuseFill;
     if (!(this.reuseBytes >= 0)) throw new BackendError(`cpu: reuseBytes ${String(options.reuseBytes)}; expected a number ≥ 0`);
+    if (!(this.reuseMinBytes >= 0)) throw new BackendError(`cpu: reuseMinBytes ${String(options.reuseMinBytes)}; expected a number ≥ 0`);
     this.f64 = options.precision === 'float64';
     this.name = options.name ?? (this.f64 ? 'cpu64' : 'cpu');
     this.round32 = this.f64 ? (x) => x : Math.fround;
@@ -68,6 +86,7 @@ export class CpuBackend implements Backend {
     if (!Number.isSafeInteger(numel) || numel < 0) throw new BackendError(`cpu.alloc: element count ${numel}; expected a non-negative integer`);
     const bytes = numel * itemSize(dtype);
     const data = this.reuse(dtype, numel) ?? (dtype === 'float32' && this.f64 ? new Float64Array(numel) : allocHost(dtype, numel));
+    if (this.reuseFill !== undefined) poison(data, this.reuseFill);
     const id = this.nextId++ as BufferId;
     this.slots.set(id, { data, refs: 1, bytes, dtype });
     this.liveBytes += bytes;
@@ -84,7 +103,7 @@ export class CpuBackend implements Backend {
       this.slots.delete(buffer);
       this.liveBytes -= s.bytes;
       const held = s.data.byteLength;
-      if (held >= MIN_REUSED_BYTES && this.freedBytes + held <= this.reuseBytes) {
+      if (held >= this.reuseMinBytes && held > 0 && this.freedBytes + held <= this.reuseBytes) {
         const key = `${s.dtype}:${s.data.length}`;
         const list = this.freed.get(key);
         if (list) list.push(s.data);
@@ -94,12 +113,11 @@ export class CpuBackend implements Backend {
     }
   }
 
-  /** A freed array of this dtype and length, zeroed, or undefined. */
+  /** A freed array of this dtype and length (contents unspecified), or undefined. */
   private reuse(dtype: DType, numel: number): HostArray | undefined {
     const data = this.freed.get(`${dtype}:${numel}`)?.pop();
     if (data === undefined) return undefined;
     this.freedBytes -= data.byteLength;
-    data.fill(0);
     return data;
   }
 

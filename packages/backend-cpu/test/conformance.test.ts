@@ -6,3 +6,6 @@ import { cpu, cpuFactory } from '../src/index.ts';
 
 describeBackendConformance(cpu, { numRuns: 40 });
 describeBackendConformance(cpuFactory({ name: 'cpu-lowered', disable: CAPABILITY_LIST }), { numRuns: 15 });
+// Reused buffers are not zeroed (the SPI leaves a new buffer's contents unspecified): with every new buffer
+// poisoned with NaN (and every freed array reused), a kernel that relied on a zeroed output would fail here.
+describeBackendConformance(cpuFactory({ name: 'cpu-poisoned-reuse', reuseMinBytes: 0, reuseFill: NaN }), { numRuns: 15 });

@@ -74,7 +74,7 @@ describe('reuse of freed host arrays', () => {
   const values = Float32Array.from({ length: n }, (_, i) => (i % 17) - 8);
 
   it('results with reuse equal results without (views that share a buffer, zeros(), pad borders, reused outputs)', () => {
-    const results = [0, undefined].map((reuseBytes) => {
+    const results = [0, 128 * 1024 * 1024].map((reuseBytes) => {
       const rt = createRuntime({ backends: [cpuFactory({ name: `cpu-reuse-${reuseBytes}`, reuseBytes })] });
       const out: number[][] = [];
       for (let round = 0; round < 3; round++) {

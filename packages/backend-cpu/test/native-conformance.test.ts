@@ -12,6 +12,8 @@ describe('native kernels', () => {
 });
 
 describeBackendConformance(nativeFactory({ name: 'cpu-native' }), { numRuns: 30 });
+// as in conformance.test.ts: every freed array reused and poisoned, so no native path may rely on zeroed outputs
+describeBackendConformance(nativeFactory({ name: 'cpu-native-poisoned-reuse', reuseMinBytes: 0, reuseFill: NaN }), { numRuns: 15 });
 
 import fc from 'fast-check';
 import { createRuntime, tensor, type Tensor, fakeQuant, pad } from '@nibble/core';

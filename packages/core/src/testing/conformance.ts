@@ -234,6 +234,8 @@ export function describeBackendConformance(factory: BackendFactory, options: Bac
             withViews([va, vb], async ([a, b]) => {
               await check(() => a!.clone(), va.host.data, EXACT);
               await check(() => ops.pad(a!, pads as [number, number][], 7), ref.padRef(va.host, pads as [number, number][], 7).data, EXACT);
+              // zero padding too: a kernel must write its border even when the value is 0 (new buffers are not zeroed)
+              await check(() => ops.pad(a!, pads as [number, number][], 0), ref.padRef(va.host, pads as [number, number][], 0).data, EXACT);
               await check(() => ops.concat([a!, b!], axis), ref.concatRef([va.host, vb.host], axis).data, EXACT);
             }),
         ),
