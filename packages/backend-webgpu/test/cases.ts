@@ -109,13 +109,15 @@ export const CASES: readonly Case[] = [
     }),
   },
   {
-    name: 'randomBits and randomUniform',
+    // The raw int32 words, compared bit for bit with the CPU backend's (a 40-bit seed; the counter wraps past 2³²).
+    name: 'randomBits: the same Philox words as the cpu backend',
     tol: 0,
-    make: (rt) => temps((t) => {
-      const bits = t(nb.cast(t(nb.randomBits([3, 7], { seed: 2 ** 40 + 7, stream: 9, counter: 2 ** 32 - 2 }, { runtime: rt })), 'float32'));
-      const u = t(nb.randomUniform([3, 7], { seed: 5, stream: 1, counter: 3 }, 0, 1, { runtime: rt }));
-      return nb.add(t(nb.mul(bits, 0)), u);
-    }),
+    make: (rt) => nb.randomBits([3, 7], { seed: 2 ** 40 + 7, stream: 9, counter: 2 ** 32 - 2 }, { runtime: rt }),
+  },
+  {
+    name: 'randomUniform from the same key as the cpu backend',
+    tol: 0,
+    make: (rt) => nb.randomUniform([3, 7], { seed: 5, stream: 1, counter: 3 }, 0, 1, { runtime: rt }),
   },
   {
     name: 'fakeQuant per channel',
@@ -125,6 +127,27 @@ export const CASES: readonly Case[] = [
       const s = t(nb.tensor([0.1, 0.25, 0.5, 0.03], { runtime: rt }));
       const z = t(nb.tensor([0, 3, 8, 1], { runtime: rt }));
       return nb.fakeQuant(x, s, z, { qmin: 0, qmax: 15, axis: 0 });
+    }),
+  },
+  {
+    name: 'packedMatmul with signed 8-bit codes and per-row scales',
+    tol: 1e-5,
+    make: (rt, rand) => temps((t) => {
+      const x = t(rnd(rt, rand, [3, 10]));
+      const codes = t(nb.tensor(Uint8Array.from({ length: 6 * 10 }, () => Math.floor(rand() * 256)), { shape: [6, 10], runtime: rt }));
+      const scales = t(rnd(rt, rand, [6, 1], 0.001, 0.02));
+      return nb.packedMatmul(x, codes, scales, { kind: 'int', bits: 8, shape: [6, 10], groupSize: 10, signed: true });
+    }),
+  },
+  {
+    name: 'packedMatmul with unsigned 8-bit codes, group scales and zero-points',
+    tol: 1e-5,
+    make: (rt, rand) => temps((t) => {
+      const x = t(rnd(rt, rand, [2, 12]));
+      const codes = t(nb.tensor(Uint8Array.from({ length: 5 * 12 }, () => Math.floor(rand() * 256)), { shape: [5, 12], runtime: rt }));
+      const scales = t(rnd(rt, rand, [5, 3], 0.001, 0.02));
+      const zps = t(nb.tensor(Float32Array.from({ length: 15 }, () => Math.floor(rand() * 256)), { shape: [5, 3], runtime: rt }));
+      return nb.packedMatmul(x, codes, scales, { kind: 'int', bits: 8, shape: [5, 12], groupSize: 4, signed: false }, zps);
     }),
   },
   {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     window.__nibbleResults = { available: false, reason: availability.reason, results: [] };
     return;
   }
-  describeBackendConformance(webgpu, { numRuns: 10 });
+  describeBackendConformance(webgpu); // the options of the Node run (conformance.test.ts): same properties, runs, tolerances
   const conformance = await runSuites();
   const ref = createRuntime({ backends: [cpu] });
   ref.useSync('cpu');
