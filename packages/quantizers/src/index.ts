@@ -23,6 +23,7 @@ export {
 } from './builtins/quant-noisier.ts';
 export { rand, randConfigSchema, RandQuantizer, type RandConfig } from './builtins/rand.ts';
 export { pq, pqConfigSchema, PqQuantizer, type PqConfig } from './pq/pq.ts';
+export { quantizeInStages, type IpqStage, type IpqOptions, type IpqFineTuneContext } from './pq/ipq.ts';
 export { attachQornnQuantizers, steBjorck, quantizerTransform, type QornnQuantizeOptions, type QornnQuantizers } from './builtins/qornn.ts';
 export { kmeans, kmeansObjective, type KMeansOptions, type KMeansResult } from './pq/kmeans.ts';
 export { uniformGrid, roundHalfEven, scaleAndZeroPoint, fakeQuantValue, codeOf, SCALE_EPSILON, type UniformGrid } from './common/grid.ts';
