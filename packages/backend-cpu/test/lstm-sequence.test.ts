@@ -83,6 +83,13 @@ describe.each(backends)('lstmSequence capability: %s', (_, factory) => {
     matchesLowering(fc.constant({ b, t, h, xp: v(b * t * 4 * h, 1), wh: v(h * 4 * h, 2).map((x) => x * 0.2), h0: v(b * h, 3), c0: v(b * h, 4), gy: v(b * t * 2 * h, 5), timeMajor: true }), 1);
   });
 
+  it('matches the lowering at batch 1 and 3 with Wh split over the pool in packed per-thread blocks', () => {
+    const v = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i * 0.7) * 0.8);
+    for (const [b, t, h] of [[1, 4, 300], [3, 3, 256]] as const) {
+      matchesLowering(fc.constant({ b, t, h, xp: v(b * t * 4 * h, 1), wh: v(h * 4 * h, 2).map((x) => x * 0.05), h0: v(b * h, 3), c0: v(b * h, 4), gy: v(b * t * 2 * h, 5), timeMajor: true }), 1);
+    }
+  });
+
   it('gradcheck through the fused kernels (float64 central differences)', () => {
     fc.assert(
       fc.property(caseArb, (c) => {

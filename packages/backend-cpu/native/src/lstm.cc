@@ -31,11 +31,17 @@ void lstm_forward(const LstmWeights& w, long steps, long batch, const float* x, 
   const KernelTable& kt = active_kernels();
   float* z = gates != nullptr ? gates : z_scratch.floats(static_cast<size_t>(steps * B * G));
   sgemm(1, steps * B, G, I, StridedMatrix{x, I, 1, 0}, StridedMatrix{w.wx, G, 1, 0}, z, G, 0, false);
+  // At batch ≤ 4 each step is a matrix-vector product with Wh: packed once into one block per thread (see
+  // pack_b_small_m) it stays in the cores' L2 across steps.
+  const bool small = B <= 4 && steps > 1;
+  float* whp = small ? wh_packed.floats(static_cast<size_t>(H * G)) : nullptr;
+  if (small) pack_b_small_m(B, StridedMatrix{w.wh, G, 1, 0}, H, G, whp);
   for (long t = 0; t < steps; ++t) {
     float* zt = z + t * B * G;
     const float* hp = t == 0 ? h0 : hs + (t - 1) * B * H;
     const float* cp = t == 0 ? c0 : cs + (t - 1) * B * H;
-    if (hp != nullptr) sgemm(1, B, G, H, StridedMatrix{hp, H, 1, 0}, StridedMatrix{w.wh, G, 1, 0}, zt, G, 0, true);
+    if (hp != nullptr && small) sgemm_small_m_packed(B, G, H, hp, H, whp, zt, G, true);
+    else if (hp != nullptr) sgemm(1, B, G, H, StridedMatrix{hp, H, 1, 0}, StridedMatrix{w.wh, G, 1, 0}, zt, G, 0, true);
     float* ct = cs + t * B * H;
     float* ht = hs + t * B * H;
     if (B * H >= 32768 && ThreadPool::instance().threads() > 1) {
@@ -125,13 +131,18 @@ void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, lo
   const long G = 4 * H, Y2 = 2 * H;
   const KernelTable& kt = active_kernels();
   float* z = z_scratch.floats(static_cast<size_t>(B * G));
-  float* whp = wh_packed.floats(packed_b_floats(H, G));
+  // Wh is packed once per sequence and reused by all T steps: into the micro-kernel's panels, or at batch ≤ 4 into
+  // one contiguous block per thread's column range (see pack_b_small_m).
+  const bool small = B <= 4;
   const StridedMatrix whm{wh, G, 1, 0};
-  pack_b(whm, H, G, whp);  // once per sequence, reused by all T steps
+  float* whp = wh_packed.floats(small ? static_cast<size_t>(H * G) : packed_b_floats(H, G));
+  if (small) pack_b_small_m(B, whm, H, G, whp);
+  else pack_b(whm, H, G, whp);
   for (long t = 0; t < T; ++t) {
     for (long b = 0; b < B; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
     const StridedMatrix hp = t == 0 ? StridedMatrix{h0, H, 1, 0} : StridedMatrix{y + (t - 1) * Y2, T * Y2, 1, 0};
-    sgemm_prepacked(B, G, H, hp, whm, whp, z, G, true);
+    if (small) sgemm_small_m_packed(B, G, H, hp.data, hp.row, whp, z, G, true);
+    else sgemm_prepacked(B, G, H, hp, whm, whp, z, G, true);
     for_rows(B, B * H, [&](long b) {
       float* ht = y + (b * T + t) * Y2;
       const float* cp = t == 0 ? c0 + b * H : ht - Y2 + H;

@@ -186,9 +186,29 @@ void gemm_packed(const Gemm& g, bool use_pool, int worker, const float* prepacke
     for (long t = 0; t < mblocks * nblocks; ++t) tile(t, worker);
 }
 
+// Column ranges of a product with M ≤ 4: one range per pool thread (multiples of 64 columns, at least 256 wide),
+// always run on the same thread (pinned), so a weight that is multiplied again and again (every step of a
+// recurrence) stays in each core's own L2 instead of moving between cores.
+struct SmallMSplit {
+  long n, tasks;
+  SmallMSplit(long m, long n_, long k, bool use_pool) : n(n_) {
+    const long threads = use_pool && worth_threads(m, n, k) ? ThreadPool::instance().threads() : 1;
+    tasks = std::max<long>(1, std::min<long>(threads, ceil_div(n, 256)));
+  }
+  long begin(long t) const { return std::min(n, ceil_div(n * t / tasks, 64) * 64); }
+  long end(long t) const { return t + 1 == tasks ? n : std::min(n, ceil_div(n * (t + 1) / tasks, 64) * 64); }
+  /** Runs fn(t, worker) for every range: pinned when there is one range per thread. */
+  template <class F>
+  void run(F&& fn, int worker) const {
+    ThreadPool& pool = ThreadPool::instance();
+    if (tasks > 1 && tasks == pool.threads()) pool.parallel_pinned(fn);
+    else if (tasks > 1) pool.parallel_for(tasks, fn);
+    else fn(0, worker);
+  }
+};
+
 // M ≤ 4: B is streamed once without packing (matrix-vector-like products, LSTM steps at batch 1).
 void gemm_small_m(const Gemm& g, bool use_pool, int worker) {
-  ThreadPool& pool = ThreadPool::instance();
   const float* a = g.a.data;
   long lda = g.a.row;
   if (g.a.col != 1) {
@@ -198,28 +218,18 @@ void gemm_small_m(const Gemm& g, bool use_pool, int worker) {
     a = ga;
     lda = g.k;
   }
-  const int threads = use_pool ? pool.threads() : 1;
-  const long chunk_align = 64;
-  // One column range per thread, always on the same thread (pinned): a weight that is multiplied again and again
-  // (every step of a recurrence) then stays in each core's own L2 instead of moving between cores.
-  long tasks = std::min<long>(threads, ceil_div(g.n, 256));
-  if (tasks < 1) tasks = 1;
-  auto run = [&](long t, int) {
-    long j0 = ceil_div(g.n * t / tasks, chunk_align) * chunk_align;
-    long j1 = t + 1 == tasks ? g.n : ceil_div(g.n * (t + 1) / tasks, chunk_align) * chunk_align;
-    j0 = std::min(j0, g.n);
-    j1 = std::min(j1, g.n);
-    if (j1 <= j0) return;
-    if (g.b.col == 1)
-      g.kt.gemm_small_m_rowmajor_b(g.m, j1 - j0, g.k, a, lda, g.b.data + j0, g.b.row, g.c + j0, g.ldc, g.accumulate);
-    else
-      g.kt.gemm_small_m_transposed_b(g.m, j1 - j0, g.k, a, lda, g.b.data + j0 * g.b.col, g.b.col, g.c + j0, g.ldc,
-                                     g.accumulate);
-  };
-  if (use_pool && tasks == threads && tasks > 1) pool.parallel_pinned(run);
-  else if (use_pool && tasks > 1) pool.parallel_for(tasks, run);
-  else
-    for (long t = 0; t < tasks; ++t) run(t, worker);
+  const SmallMSplit split(g.m, g.n, g.k, use_pool);
+  split.run(
+      [&](long t, int) {
+        const long j0 = split.begin(t), j1 = split.end(t);
+        if (j1 <= j0) return;
+        if (g.b.col == 1)
+          g.kt.gemm_small_m_rowmajor_b(g.m, j1 - j0, g.k, a, lda, g.b.data + j0, g.b.row, g.c + j0, g.ldc, g.accumulate);
+        else
+          g.kt.gemm_small_m_transposed_b(g.m, j1 - j0, g.k, a, lda, g.b.data + j0 * g.b.col, g.b.col, g.c + j0, g.ldc,
+                                         g.accumulate);
+      },
+      worker);
 }
 
 void gemm_one(const Gemm& g, bool use_pool, int worker) {
@@ -279,6 +289,36 @@ void sgemm_prepacked(long m, long n, long k, StridedMatrix a, StridedMatrix b, c
   const bool use_pool = worth_threads(m, n, k);
   if (k == 0 || (m <= 4 && (b.col == 1 || b.row == 1))) return gemm_one(g, use_pool, 0);
   gemm_packed(g, use_pool, 0, b_packed);
+}
+
+void pack_b_small_m(long m, StridedMatrix b, long k, long n, float* dst) {
+  // Each block is written by the thread that will read it, so it starts out in that core's L2.
+  const SmallMSplit split(m, n, k, true);
+  split.run(
+      [&](long t, int) {
+        const long j0 = split.begin(t), w = split.end(t) - j0;
+        float* block = dst + k * j0;
+        for (long p = 0; p < k; ++p) {
+          const float* src = b.data + p * b.row + j0 * b.col;
+          if (b.col == 1) std::memcpy(block + p * w, src, static_cast<size_t>(w) * sizeof(float));
+          else
+            for (long j = 0; j < w; ++j) block[p * w + j] = src[j * b.col];
+        }
+      },
+      0);
+}
+
+void sgemm_small_m_packed(long m, long n, long k, const float* a, long lda, const float* b_packed, float* c, long ldc,
+                          bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  const KernelTable& kt = active_kernels();
+  const SmallMSplit split(m, n, k, true);
+  split.run(
+      [&](long t, int) {
+        const long j0 = split.begin(t), w = split.end(t) - j0;
+        if (w > 0) kt.gemm_small_m_rowmajor_b(m, w, k, a, lda, b_packed + k * j0, w, c + j0, ldc, accumulate);
+      },
+      0);
 }
 
 size_t gemm_scratch_bytes() {

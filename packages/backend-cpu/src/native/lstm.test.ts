@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadNative } from './loader.js';
 import { lstmCellBackward, lstmCellForward, lstmSequenceBackward, lstmSequenceForward, type LstmWeights } from './lstm.js';
 import { NativeArgumentError } from './errors.js';
+import { nativeInfo, setNativeThreads } from './runtime.js';
 
 const native = loadNative();
 
@@ -111,6 +112,24 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native LSTM
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('batch ≤ 4 with Wh split over the pool (one packed column block per thread, uneven at H = 300) matches float64', () => {
+    const threads = nativeInfo().threads;
+    try {
+      for (const [B, H] of [[1, 256], [1, 300], [3, 300], [4, 256]] as const) {
+        const p = makeProblem(3, B, 5, H, B * 1000 + H);
+        const want = forward64(p);
+        for (const t of [1, 2, 3]) {
+          setNativeThreads(t);
+          const got = lstmSequenceForward(p.w, p.x, 3, B, { h0: p.h0, c0: p.c0 });
+          expect(maxRelErr(got.hs, want.hs), `B ${B} H ${H} threads ${t}`).toBeLessThan(2e-5);
+          expect(maxRelErr(got.cs, want.cs), `B ${B} H ${H} threads ${t}`).toBeLessThan(2e-5);
+        }
+      }
+    } finally {
+      setNativeThreads(threads);
+    }
   });
 
   it('sequence backward matches central finite differences of the float64 forward (relative 1e-3)', () => {
