@@ -1,6 +1,6 @@
 import { defaultRuntime, noGrad, type Runtime, type Tensor, tensor, valueAndGrad } from '@nibble/core';
 import { gradcheck } from '@nibble/core/testing';
-import { payloadBits, type Quantizer, type QuantizerForwardContext, type QuantizerPlugin } from '@nibble/quantizers';
+import { payloadBits, QuantizerCalibrationError, type Quantizer, type QuantizerForwardContext, type QuantizerPlugin } from '@nibble/quantizers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbWeight, specTensor, type TensorSpec } from './arbitraries.ts';
@@ -220,6 +220,36 @@ export function describeQuantizerConformance<C>(plugin: QuantizerPlugin<C>, opti
         }),
       );
     });
+
+    if (options.grid !== 'none') {
+      it('§1.5 NaN / ±Inf weights: calibrate throws a QuantizerCalibrationError and leaves the quantizer as it was', () => {
+        const shape = shapes[0]!;
+        const n = shape[0] * shape[1];
+        const good = { shape, values: Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i + 1) * (1 + (i % 3)))) };
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          withCase(h, bitsList[0]!, good, (q, w) => {
+            q.calibrate(w);
+            const before = JSON.stringify(q.getState());
+            const expected = h.forward(q, w, evaluate(0));
+            const values = good.values.slice();
+            values[n - 2] = bad;
+            const poisoned = specTensor({ shape, values }, h.runtime);
+            let error: unknown;
+            try {
+              q.calibrate(poisoned);
+            } catch (e) {
+              error = e;
+            } finally {
+              poisoned.dispose();
+            }
+            expect(error, `calibrate accepted a weight holding ${bad}`).toBeInstanceOf(QuantizerCalibrationError);
+            expect(JSON.stringify(q.getState())).toBe(before);
+            const got = h.forward(q, w, evaluate(0));
+            expect(bitsEq(got, expected), firstDiff(got, expected)).toBe(true);
+          });
+        }
+      });
+    }
 
     if (options.grid === 'uniform' || options.grid === 'binary') {
       it('§1.4.2 on-grid: x̂/s + z is an integer in [q_min, q_max]; at most 2^b levels per group', () => {

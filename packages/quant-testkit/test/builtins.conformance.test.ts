@@ -143,6 +143,26 @@ describeQuantizerConformance(quantNoisier, {
   badConfigs: [{ config: { variant: 'sched' }, field: 'epochs' }, { config: { variant: 'jitter', pHat: 2 }, field: 'pHat' }],
 });
 
+// hard1 / hard2 / sched: without a per-batch ctx.rate (set by ExampleLossTracker) hard1 and hard2 run at p̂; sched
+// runs at p̂ − α(1 − 2e/m) of the context's epoch. Their rate rules themselves are checked in quant-noisier.test.ts.
+for (const variant of ['hard1', 'hard2', 'sched'] as const) {
+  const extra = variant === 'sched' ? { epochs: 4 } : {};
+  describeQuantizerConformance(quantNoisier, {
+    name: `quant-noisier ${variant}`,
+    minmaxCalibrated: true,
+    config: (bits) => ({ variant, ...extra, target: { bits } }),
+    bits: [4, 8],
+    grid: 'uniform',
+    symmetric: true,
+    gradient: 'ste-identity',
+    stochastic: true,
+    exportable: true,
+    // λ = γ = α = 0 reduces to Quant-Noise at rate p̂ (spec §4.3): p̂ = 0 is the identity, p̂ = 1 the eval forward
+    noise: { config: (p) => ({ variant, ...extra, pHat: p, lambda: 0, gamma: 0, alpha: 0, target: { bits: 4 } }), atOne: 'eval' },
+    badConfigs: [{ config: { variant, ...extra, lambda: -1 }, field: 'lambda' }, { config: { variant, ...extra, gamma: -0.5 }, field: 'gamma' }],
+  });
+}
+
 describeQuantizerConformance(rand, {
   name: 'rand ste mode 1',
   minmaxCalibrated: true,

@@ -61,7 +61,7 @@ describe('create-quantizer', () => {
   it('the scaffolded project installs from the packed tarballs, typechecks, passes its conformance suite and builds', () => {
     const { testOutput } = packAndRun(join(work, 'e2e'));
     expect(testOutput).toMatch(/acme\/round-to-power-of-two: quantizer conformance > §1\.4\.8 export round trip/);
-    expect(testOutput).toMatch(/Tests\s+15 passed \(15\)/);
+    expect(testOutput).toMatch(/Tests\s+16 passed \(16\)/);
     expect(testOutput).not.toMatch(/failed/);
   }, 900_000);
 });
