@@ -1,7 +1,7 @@
 import { keep, noGrad, scope, type Tensor, tensor } from '@nibble/core';
 import type { Module } from '@nibble/layers';
 import { dequantizePacked } from '../export/dequantize.ts';
-import { internalHandleOf, type QatHandle } from './prepare-qat.ts';
+import { calibrateWeight, internalHandleOf, type QatHandle } from './prepare-qat.ts';
 
 /** Result of {@link calibrate}. */
 export interface CalibrationReport {
@@ -29,33 +29,40 @@ export interface CalibrationReport {
 export function calibrate<M extends Module, B>(model: M, batches: Iterable<B>, forward: (model: M, batch: B) => unknown): CalibrationReport {
   const handle = internalHandleOf(model);
   const modes = [...model.namedModules().values()].map((m) => [m, m.training] as const);
+  // A failure (NaN/±Inf weights, spec §1.5) leaves every quantizer as it was, also those calibrated before it.
+  const saved = handle.getState();
   const observed = new Set<string>();
   handle.calibrating = observed;
   let count = 0;
   try {
-    model.eval();
-    for (const batch of batches) {
-      scope(() => {
-        noGrad(() => forward(model, batch));
-      });
-      count++;
-    }
-  } finally {
-    handle.calibrating = undefined;
-    for (const [m, on] of modes) m.training = on;
-  }
-  const fromParameters: string[] = [];
-  for (const [name, q] of handle.quantizers) {
-    if (observed.has(name)) continue;
-    const input = handle.quantizerInput(name);
     try {
-      q.calibrate(input);
+      model.eval();
+      for (const batch of batches) {
+        scope(() => {
+          noGrad(() => forward(model, batch));
+        });
+        count++;
+      }
     } finally {
-      input.dispose();
+      handle.calibrating = undefined;
+      for (const [m, on] of modes) m.training = on;
     }
-    fromParameters.push(name);
+    const fromParameters: string[] = [];
+    for (const [name, q] of handle.quantizers) {
+      if (observed.has(name)) continue;
+      const input = handle.quantizerInput(name);
+      try {
+        calibrateWeight(name, q, input);
+      } finally {
+        input.dispose();
+      }
+      fromParameters.push(name);
+    }
+    return { batches: count, observed: [...observed], fromParameters };
+  } catch (e) {
+    handle.setState(saved);
+    throw e;
   }
-  return { batches: count, observed: [...observed], fromParameters };
 }
 
 /**

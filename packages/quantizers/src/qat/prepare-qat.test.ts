@@ -3,12 +3,13 @@ import { Linear } from '@nibble/layers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultRegistry } from '../builtins/index.ts';
-import { QuantizerConfigError } from '../errors.ts';
+import { QuantizerCalibrationError, QuantizerConfigError } from '../errors.ts';
 import { calibrate, quantizeWeights } from './calibrate.ts';
 import { QatPlanError } from './errors.ts';
 import { matchesWeightName } from './name-pattern.ts';
 import { prepareQat, qatHandleOf } from './prepare-qat.ts';
 import { input, mlp, values } from '../../test/test-models.ts';
+import { weight } from '../../test/setup.ts';
 
 const hasTransforms = (m: ReturnType<typeof mlp>) => [...m.namedParameters().keys()].filter((n) => m.weightTransform(n));
 
@@ -177,6 +178,47 @@ describe('calibrate (post-training quantization)', () => {
     for (const t of [...state.values(), x]) t.dispose();
     qat.detach();
     model.dispose();
+  });
+
+  // Spec §1.5: NaN/±Inf weights make calibration throw. At the model level the error names the weight, and the
+  // model is left as it was: parameters, every quantizer's state (also those calibrated before the bad weight was
+  // reached) and the eval output.
+  it.each([
+    ['ste', { bits: 4, granularity: 'channel' }],
+    ['lsq', { bits: 4 }],
+    ['rand', { bits: 4, flavour: 'ste', mode: '2' }],
+    ['pq', { blockSize: 4, centroids: 4 }],
+  ])('§1.5 %s: NaN / ±Inf weights at calibration throw naming the weight; the model is left untouched', (id, config) => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (const batches of [[input([3, 8], 8)], []]) {
+        const model = mlp(8, 16, 4, 9);
+        const qat = prepareQat(model, [{ pattern: '*.weight', quantizer: id, config }]);
+        calibrate(model, [], () => undefined); // calibrated on the initial weights
+        // the first layer's weights change (a recalibration would move its grid), the second gets a non-finite value
+        const w0 = model.namedParameters().get('0.weight')!.mul(3);
+        const w2 = Float32Array.from(model.namedParameters().get('2.weight')!.dataSync());
+        w2[5] = bad;
+        model.assign({ '0.weight': w0, '2.weight': weight(w2, [4, 16]) });
+        const params = [...model.stateDict()].map(([k, v]) => [k, Array.from(v.dataSync())]);
+        const state = JSON.stringify(qat.getState());
+        model.train();
+        let err: unknown;
+        try {
+          calibrate(model, batches, (m, b) => m.forward(b));
+        } catch (e) {
+          err = e;
+        }
+        expect(err, `${id}, ${bad}, ${batches.length} batches`).toBeInstanceOf(QuantizerCalibrationError);
+        expect((err as Error).message).toMatch(/'2\.weight'/);
+        expect((err as Error).message).toMatch(new RegExp(`got ${String(bad).replace('+', '')} at flat index 5`));
+        expect([...model.stateDict()].map(([k, v]) => [k, Array.from(v.dataSync())])).toEqual(params);
+        expect(JSON.stringify(qat.getState())).toBe(state);
+        expect(model.training).toBe(true);
+        for (const t of batches) t.dispose();
+        qat.detach();
+        model.dispose();
+      }
+    }
   });
 
   it('needs a prepared model', () => {

@@ -1,7 +1,7 @@
 import { keep, type Runtime, type Tensor } from '@nibble/core';
 import type { Module, WeightContext } from '@nibble/layers';
 import { defaultRegistry } from '../builtins/index.ts';
-import { QuantizerConfigError, QuantizerError, QuantizerStateError } from '../errors.ts';
+import { QuantizerCalibrationError, QuantizerConfigError, QuantizerError, QuantizerStateError } from '../errors.ts';
 import type { QuantizerRegistry } from '../registry.ts';
 import type { JsonValue, Quantizer, QuantizerPlugin, QuantizerRole } from '../spi.ts';
 import { modulesWithPackedForward } from '../export/packed-forwards.ts';
@@ -140,7 +140,7 @@ class QatHandleImpl implements QatHandle {
         return w;
       }
       if (this.calibrating && !this.calibrating.has(name)) {
-        q.calibrate(w);
+        calibrateWeight(name, q, w);
         this.calibrating.add(name);
       }
       return q.forward(w, ctx);
@@ -384,4 +384,14 @@ export function internalHandleOf(model: Module): { calibrating: Set<string> | un
   const h = handles.get(model);
   if (!h) throw new QatPlanError(`calibrate: the model has no quantizers attached; call prepareQat(model, plan) first`);
   return h;
+}
+
+/** Internal: `q.calibrate(w)`, naming the weight in a calibration error (which quantizer saw the NaN). */
+export function calibrateWeight(name: string, q: Quantizer, w: Tensor): void {
+  try {
+    q.calibrate(w);
+  } catch (e) {
+    if (e instanceof QuantizerCalibrationError) throw new QuantizerCalibrationError(`calibrate: weight '${name}': ${e.message}`, { cause: e });
+    throw e;
+  }
 }
