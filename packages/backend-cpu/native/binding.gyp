@@ -35,6 +35,7 @@
         "src/copy.cc",
         "src/dispatch.cc",
         "src/lstm.cc",
+        "src/lstm_small_batch.cc",
         "src/openblas.cc",
         "src/ops.cc",
         "src/reduce.cc",

@@ -43,6 +43,8 @@ class AlignedBuffer {
     capacity_ = 0;
   }
   size_t capacity() const { return capacity_; }
+  /** The memory of the last floats() call (null before the first). */
+  float* data() const { return static_cast<float*>(data_); }
 
  private:
   static constexpr size_t kHugePage = size_t{2} << 20;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "aligned_buffer.h"
+#include "lstm_small_batch.h"
 #include "ops.h"
 #include "sgemm.h"
 #include "thread_pool.h"
@@ -13,6 +14,7 @@ namespace nibble {
 
 namespace {
 AlignedBuffer z_scratch, dz_scratch, state_scratch, wh_packed, hprev_scratch;
+LstmSmallBatch small_batch;
 
 // Runs fn(b) for every batch row, on the pool when the step is large enough to pay for the wake-up.
 template <class F>
@@ -31,17 +33,21 @@ void lstm_forward(const LstmWeights& w, long steps, long batch, const float* x, 
   const KernelTable& kt = active_kernels();
   float* z = gates != nullptr ? gates : z_scratch.floats(static_cast<size_t>(steps * B * G));
   sgemm(1, steps * B, G, I, StridedMatrix{x, I, 1, 0}, StridedMatrix{w.wx, G, 1, 0}, z, G, 0, false);
-  // At batch ≤ 4 each step is a matrix-vector product with Wh: packed once into one block per thread (see
-  // pack_b_small_m) it stays in the cores' L2 across steps.
-  const bool small = B <= 4 && steps > 1;
-  float* whp = small ? wh_packed.floats(static_cast<size_t>(H * G)) : nullptr;
-  if (small) pack_b_small_m(B, StridedMatrix{w.wh, G, 1, 0}, H, G, whp);
+  if (LstmSmallBatch::applies(B, H) && steps > 1) {
+    small_batch.pack(w.wh, H);
+    for (long t = 0; t < steps; ++t) {
+      const float* hp = t == 0 ? h0 : hs + (t - 1) * B * H;
+      const float* cp = t == 0 ? c0 : cs + (t - 1) * B * H;
+      float* zt = z + t * B * G;
+      small_batch.step(B, LstmStepIo{hp, H, cp, H, zt, w.bias, hs + t * B * H, cs + t * B * H, H, gates != nullptr ? zt : nullptr, G});
+    }
+    return;
+  }
   for (long t = 0; t < steps; ++t) {
     float* zt = z + t * B * G;
     const float* hp = t == 0 ? h0 : hs + (t - 1) * B * H;
     const float* cp = t == 0 ? c0 : cs + (t - 1) * B * H;
-    if (hp != nullptr && small) sgemm_small_m_packed(B, G, H, hp, H, whp, zt, G, true);
-    else if (hp != nullptr) sgemm(1, B, G, H, StridedMatrix{hp, H, 1, 0}, StridedMatrix{w.wh, G, 1, 0}, zt, G, 0, true);
+    if (hp != nullptr) sgemm(1, B, G, H, StridedMatrix{hp, H, 1, 0}, StridedMatrix{w.wh, G, 1, 0}, zt, G, 0, true);
     float* ct = cs + t * B * H;
     float* ht = hs + t * B * H;
     if (B * H >= 32768 && ThreadPool::instance().threads() > 1) {
@@ -131,18 +137,26 @@ void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, lo
   const long G = 4 * H, Y2 = 2 * H;
   const KernelTable& kt = active_kernels();
   float* z = z_scratch.floats(static_cast<size_t>(B * G));
-  // Wh is packed once per sequence and reused by all T steps: into the micro-kernel's panels, or at batch ≤ 4 into
-  // one contiguous block per thread's column range (see pack_b_small_m).
-  const bool small = B <= 4;
+  if (LstmSmallBatch::applies(B, H) && T > 1) {
+    small_batch.pack(wh, H);
+    for (long t = 0; t < T; ++t) {
+      for (long b = 0; b < B; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
+      float* yt = y + t * Y2;  // row b at yt + b·T·Y2
+      const float* hp = t == 0 ? h0 : yt - Y2;
+      const float* cp = t == 0 ? c0 : yt - Y2 + H;
+      const long prev_stride = t == 0 ? H : T * Y2;
+      small_batch.step(B, LstmStepIo{hp, prev_stride, cp, prev_stride, z, nullptr, yt, yt + H, T * Y2,
+                                     gates == nullptr ? nullptr : gates + t * G, T * G});
+    }
+    return;
+  }
+  float* whp = wh_packed.floats(packed_b_floats(H, G));
   const StridedMatrix whm{wh, G, 1, 0};
-  float* whp = wh_packed.floats(small ? static_cast<size_t>(H * G) : packed_b_floats(H, G));
-  if (small) pack_b_small_m(B, whm, H, G, whp);
-  else pack_b(whm, H, G, whp);
+  pack_b(whm, H, G, whp);  // once per sequence, reused by all T steps
   for (long t = 0; t < T; ++t) {
     for (long b = 0; b < B; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
     const StridedMatrix hp = t == 0 ? StridedMatrix{h0, H, 1, 0} : StridedMatrix{y + (t - 1) * Y2, T * Y2, 1, 0};
-    if (small) sgemm_small_m_packed(B, G, H, hp.data, hp.row, whp, z, G, true);
-    else sgemm_prepacked(B, G, H, hp, whm, whp, z, G, true);
+    sgemm_prepacked(B, G, H, hp, whm, whp, z, G, true);
     for_rows(B, B * H, [&](long b) {
       float* ht = y + (b * T + t) * Y2;
       const float* cp = t == 0 ? c0 + b * H : ht - Y2 + H;
@@ -208,13 +222,14 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
 
 size_t lstm_scratch_bytes() {
   return z_scratch.capacity() + dz_scratch.capacity() + state_scratch.capacity() + wh_packed.capacity() +
-         hprev_scratch.capacity();
+         hprev_scratch.capacity() + small_batch.scratch_bytes();
 }
 void release_lstm_scratch() {
   z_scratch.release();
   dz_scratch.release();
   state_scratch.release();
   wh_packed.release();
+  small_batch.release();
   hprev_scratch.release();
 }
 

@@ -291,36 +291,6 @@ void sgemm_prepacked(long m, long n, long k, StridedMatrix a, StridedMatrix b, c
   gemm_packed(g, use_pool, 0, b_packed);
 }
 
-void pack_b_small_m(long m, StridedMatrix b, long k, long n, float* dst) {
-  // Each block is written by the thread that will read it, so it starts out in that core's L2.
-  const SmallMSplit split(m, n, k, true);
-  split.run(
-      [&](long t, int) {
-        const long j0 = split.begin(t), w = split.end(t) - j0;
-        float* block = dst + k * j0;
-        for (long p = 0; p < k; ++p) {
-          const float* src = b.data + p * b.row + j0 * b.col;
-          if (b.col == 1) std::memcpy(block + p * w, src, static_cast<size_t>(w) * sizeof(float));
-          else
-            for (long j = 0; j < w; ++j) block[p * w + j] = src[j * b.col];
-        }
-      },
-      0);
-}
-
-void sgemm_small_m_packed(long m, long n, long k, const float* a, long lda, const float* b_packed, float* c, long ldc,
-                          bool accumulate) {
-  if (m <= 0 || n <= 0) return;
-  const KernelTable& kt = active_kernels();
-  const SmallMSplit split(m, n, k, true);
-  split.run(
-      [&](long t, int) {
-        const long j0 = split.begin(t), w = split.end(t) - j0;
-        if (w > 0) kt.gemm_small_m_rowmajor_b(m, w, k, a, lda, b_packed + k * j0, w, c + j0, ldc, accumulate);
-      },
-      0);
-}
-
 size_t gemm_scratch_bytes() {
   size_t total = 0;
   for (auto* set : {&packed_a, &packed_b, &gathered_a})

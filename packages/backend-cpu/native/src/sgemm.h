@@ -27,17 +27,6 @@ void pack_b(StridedMatrix b, long k, long n, float* dst);
 void sgemm_prepacked(long m, long n, long k, StridedMatrix a, StridedMatrix b, const float* b_packed, float* c,
                      long ldc, bool accumulate);
 
-/**
- * Packs B (K×N, any strides) for sgemm_small_m_packed with the same M: the columns of each pool thread's range are
- * stored contiguously (K rows of the range's width), K·N floats in all. A thread's share of a weight reused every
- * step then occupies every set of its core's L2; read in place from a row-major B whose rows are twice the range,
- * it maps onto half of them and thrashes (the LSTM step at batch 1, H = 512: 2 MiB per core).
- */
-void pack_b_small_m(long m, StridedMatrix b, long k, long n, float* dst);
-/** C (+)= A·B for M ≤ 4 with B packed by pack_b_small_m (A row-major with leading dimension lda). */
-void sgemm_small_m_packed(long m, long n, long k, const float* a, long lda, const float* b_packed, float* c, long ldc,
-                          bool accumulate);
-
 /** Bytes of scratch the gemm driver holds (packed panels); freed by release_gemm_scratch(). */
 size_t gemm_scratch_bytes();
 void release_gemm_scratch();

@@ -114,7 +114,7 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native LSTM
     );
   });
 
-  it('batch ≤ 4 with Wh split over the pool (one packed column block per thread, uneven at H = 300) matches float64', () => {
+  it('batch ≤ 4 with Wh split over the pool (one packed block of units per thread, uneven at H = 300) matches float64: h, c, gates', () => {
     const threads = nativeInfo().threads;
     try {
       for (const [B, H] of [[1, 256], [1, 300], [3, 300], [4, 256]] as const) {
@@ -125,6 +125,7 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native LSTM
           const got = lstmSequenceForward(p.w, p.x, 3, B, { h0: p.h0, c0: p.c0 });
           expect(maxRelErr(got.hs, want.hs), `B ${B} H ${H} threads ${t}`).toBeLessThan(2e-5);
           expect(maxRelErr(got.cs, want.cs), `B ${B} H ${H} threads ${t}`).toBeLessThan(2e-5);
+          expect(maxRelErr(got.gates ?? [], want.gates), `B ${B} H ${H} threads ${t}`).toBeLessThan(2e-5);
         }
       }
     } finally {

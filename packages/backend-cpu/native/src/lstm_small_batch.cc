@@ -1,0 +1,80 @@
+#include "lstm_small_batch.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace nibble {
+
+namespace {
+constexpr long kUnitAlign = 16;               // a full vector of units per range
+constexpr double kPoolMinWeights = 1 << 18;   // Wh floats below which one thread is faster than waking another
+constexpr long kMaxBatch = 4;
+constexpr long kPad = 64;                     // floats between threads' scratch (no shared cache lines)
+}  // namespace
+
+bool LstmSmallBatch::applies(long batch, long hidden) { return batch >= 1 && batch <= kMaxBatch && hidden >= 1; }
+
+long LstmSmallBatch::begin(long t) const {
+  if (t >= tasks_) return hidden_;
+  return std::min(hidden_, (hidden_ * t / tasks_ + kUnitAlign - 1) / kUnitAlign * kUnitAlign);
+}
+
+void LstmSmallBatch::pack(const float* wh, long hidden) {
+  ThreadPool& pool = ThreadPool::instance();
+  hidden_ = hidden;
+  const long G = 4 * hidden;
+  const bool pooled = pool.threads() > 1 && 4.0 * static_cast<double>(hidden) * static_cast<double>(hidden) >= kPoolMinWeights;
+  tasks_ = pooled ? pool.threads() : 1;
+  float* dst = packed_.floats(static_cast<size_t>(hidden * G));
+  local_.floats(static_cast<size_t>(kMaxBatch * G + tasks_ * kPad));
+  // Block of thread t, rows contiguous: row p holds Wh[p, q·H + u] for the gates q = 0..3 and its units u.
+  auto pack_block = [&](long t, int) {
+    const long u0 = begin(t), nu = begin(t + 1) - u0;
+    float* block = dst + hidden * 4 * u0;
+    for (long p = 0; p < hidden; ++p)
+      for (int q = 0; q < 4; ++q)
+        std::memcpy(block + (p * 4 + q) * nu, wh + p * G + q * hidden + u0, static_cast<size_t>(nu) * sizeof(float));
+  };
+  if (tasks_ > 1) pool.parallel_pinned(pack_block);
+  else pack_block(0, 0);
+}
+
+void LstmSmallBatch::step(long batch, const LstmStepIo& io) const {
+  const KernelTable& kt = active_kernels();
+  const long H = hidden_, G = 4 * H;
+  const float* packed = packed_.data();
+  float* local_all = local_.data();
+  auto run = [&](long t, int) {
+    const long u0 = begin(t), nu = begin(t + 1) - u0;
+    if (nu <= 0) return;
+    const long ldl = 4 * nu;
+    float* local = local_all + kMaxBatch * 4 * u0 + t * kPad;  // [B][4][nu] pre-activations of its units
+    for (long b = 0; b < batch; ++b)
+      for (int q = 0; q < 4; ++q) {
+        float* lq = local + b * ldl + q * nu;
+        const float* zq = io.z + b * G + q * H + u0;
+        if (io.bias != nullptr)
+          for (long j = 0; j < nu; ++j) lq[j] = zq[j] + io.bias[q * H + u0 + j];
+        else std::memcpy(lq, zq, static_cast<size_t>(nu) * sizeof(float));
+      }
+    if (io.h_prev != nullptr)
+      kt.gemm_small_m_rowmajor_b(batch, ldl, H, io.h_prev, io.h_prev_stride, packed + H * 4 * u0, ldl, local, ldl, 1);
+    for (long b = 0; b < batch; ++b) {
+      float* lb = local + b * ldl;
+      const float* cp = io.c_prev == nullptr ? nullptr : io.c_prev + b * io.c_prev_stride + u0;
+      float* gout = io.gates == nullptr ? nullptr : lb;
+      kt.lstm_gates(1, nu, lb, ldl, nullptr, cp, io.c + b * io.out_stride + u0, io.h + b * io.out_stride + u0, gout, ldl);
+      if (gout != nullptr)
+        for (int q = 0; q < 4; ++q)
+          std::memcpy(io.gates + b * io.gates_stride + q * H + u0, lb + q * nu, static_cast<size_t>(nu) * sizeof(float));
+    }
+  };
+  if (tasks_ > 1 && tasks_ == ThreadPool::instance().threads()) ThreadPool::instance().parallel_pinned(run);
+  else
+    for (long t = 0; t < tasks_; ++t) run(t, 0);
+}
+
+}  // namespace nibble
