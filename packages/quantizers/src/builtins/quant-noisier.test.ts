@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gaussian, make, run, stepCtx, weight } from '../../test/setup.ts';
+import { input, mlp, values } from '../../test/test-models.ts';
+import { prepareQat } from '../qat/prepare-qat.ts';
 import { ExampleLossTracker, noisierRate, quantNoisierConfigSchema } from './quant-noisier.ts';
 
 const cfg = (raw: object) => quantNoisierConfigSchema.parse(raw);
@@ -56,6 +58,58 @@ describe('quant-noisier (spec §4)', () => {
     expect(t.rate(1, 3)).toBe(0.5);
     expect(t.rate(2, 3)).toBe(0.375);
     expect(noisierRate(cfg({ variant: 'hard1', pHat: 0.05, lambda: 0.5 }), { epoch: 1, hardness: 1 })).toBe(0);
+  });
+
+  it('§4.1 hard1/hard2 exact rates: π = p̂ − λ·h with h from epoch e − 1 only, π = p̂ − γ·g constant over epochs', () => {
+    // λ ≠ γ so that using the other variant's weight, or h unscaled, shows up in the values
+    const t = new ExampleLossTracker(cfg({ variant: 'hard1', pHat: 0.6, lambda: 0.2, gamma: 0.05 }));
+    t.record([1, 2, 3, 4], [1, 2, 3, 5], 0);
+    expect(t.hardness(2, 1)).toBeCloseTo(-0.5, 15); // (2 − 1)/(5 − 1) scaled to [−1, 1]
+    expect(t.rate(1, 1)).toBeCloseTo(0.6 + 0.2, 15);
+    expect(t.rate(2, 1)).toBeCloseTo(0.6 + 0.1, 15);
+    expect(t.rate(4, 1)).toBeCloseTo(0.6 - 0.2, 15);
+    expect(t.batchRate([1, 2, 4], 1)).toBeCloseTo((0.8 + 0.7 + 0.4) / 3, 15);
+    // the losses of epoch 0 serve epoch 1 only: epoch 0 itself and epoch 2 (no epoch-1 record yet) run at p̂
+    expect(t.rate(4, 0)).toBe(0.6);
+    expect(t.rate(4, 2)).toBe(0.6);
+    // epoch 1's record replaces them for epoch 2; an example without a loss in e − 1 gets h = 0
+    t.record([1, 2, 3], [9, 1, 5], 1);
+    expect(t.rate(1, 2)).toBeCloseTo(0.6 - 0.2, 15);
+    expect(t.rate(2, 2)).toBeCloseTo(0.6 + 0.2, 15);
+    expect(t.rate(4, 2)).toBe(0.6);
+    expect(() => t.record([1, 2], [1], 3)).toThrow(/2 ids but 1 losses/);
+
+    const h2 = new ExampleLossTracker(cfg({ variant: 'hard2', pHat: 0.6, lambda: 0.2, gamma: 0.05 }));
+    h2.setReferenceLosses([7, 8, 9], [2, 3, 6]);
+    for (const epoch of [0, 1, 5]) {
+      expect(h2.rate(7, epoch)).toBeCloseTo(0.6, 15);
+      expect(h2.rate(8, epoch)).toBeCloseTo(0.6 - 0.05 * 0.25, 15);
+      expect(h2.rate(9, epoch)).toBeCloseTo(0.6 - 0.05, 15);
+    }
+    h2.record([7, 8, 9], [100, 0, 0], 0); // hard2 ignores the training losses
+    expect(h2.rate(7, 1)).toBeCloseTo(0.6, 15);
+  });
+
+  it('§4.1 the batch rate reaches the quantizer through setProgress: rate 0 trains on float weights, rate 1 on q(w)', () => {
+    const model = mlp(8, 16, 4, 3);
+    const x = input([5, 8], 4);
+    model.eval();
+    const float = values(model.forward(x));
+    const qat = prepareQat(model, [{ pattern: '*.weight', quantizer: 'quant-noisier', config: { variant: 'hard1', target: { bits: 2 } } }]);
+    const quantized = values(model.forward(x));
+    model.train();
+    model.setProgress({ step: 1, epoch: 1, seed: 2, rate: 0 });
+    expect(values(model.forward(x))).toEqual(float);
+    model.setProgress({ step: 2, epoch: 1, seed: 2, rate: 1 });
+    expect(values(model.forward(x))).toEqual(quantized);
+    model.setProgress({ step: 3, epoch: 1, seed: 2, rate: 0.5 });
+    const half = values(model.forward(x));
+    expect(half).not.toEqual(float);
+    expect(half).not.toEqual(quantized);
+    expect(quantized).not.toEqual(float);
+    qat.detach();
+    x.dispose();
+    model.dispose();
   });
 
   it('§4.1 ctx.rate overrides the computed rate (the tracker sets it per batch)', () => {
