@@ -47,6 +47,50 @@ describe('pq k-means (spec §6.2, §6.6)', () => {
     expect(kmeansObjective(x, 2, r.centroids, r.codes)).toBe(0);
   });
 
+  it('§6.2 empty-cluster repair: sampling K of M with replacement leaves clusters empty; repairs split the most populated one until none is', () => {
+    let repairedRuns = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
+        // K = M/2 initial sub-vectors drawn with replacement: duplicates (hence empty clusters) in nearly every run
+        const d = 2;
+        const x = gaussian(48 * d, seed + 11);
+        const r = kmeans(x, d, { centroids: 24, iterations: 6, key: { ...key, seed } });
+        expect(r.kEff).toBe(24);
+        if (!r.repaired.some(Boolean)) return;
+        repairedRuns++;
+        expect(r.stoppedEarly).toBe(false);
+        // every centroid has members and is their mean: the repair really filled the empty clusters
+        expect(Array.from(r.counts).every((c) => c > 0), `counts ${Array.from(r.counts)}`).toBe(true);
+        expect(new Set(r.codes).size).toBe(24);
+        for (let k = 0; k < 24; k++) {
+          for (let t = 0; t < d; t++) {
+            let sum = 0;
+            r.codes.forEach((c, i) => {
+              if (c === k) sum += x[i * d + t]!;
+            });
+            expect(r.centroids[k * d + t]).toBeCloseTo(sum / r.counts[k]!, 12);
+          }
+        }
+      }),
+      { numRuns: 20 },
+    );
+    expect(repairedRuns).toBeGreaterThanOrEqual(15);
+  });
+
+  it('§6.2 repair step: an empty cluster is refilled by splitting the populated one (±e); the two groups end separated', () => {
+    // Sub-vectors 0 and 100 (twice), K = 2, one iteration: with both initial samples on the same point, cluster 1 is
+    // empty; the repair splits cluster 0 (the only populated one) by ±e, re-assignment then separates the groups.
+    const x = Float32Array.from([0, 0, 100, 100]);
+    for (let seed = 0; seed < 20; seed++) {
+      const r = kmeans(x, 1, { centroids: 2, iterations: 1, key: { ...key, seed }, eps: 1e-3 });
+      if (!r.repaired[0]) continue;
+      expect(Array.from(r.counts).sort()).toEqual([2, 2]);
+      expect(Array.from(r.centroids).sort((a, b) => a - b)).toEqual([0, 100]);
+      return;
+    }
+    throw new Error('no seed in 0..19 drew both initial samples from one group');
+  });
+
   it('§6.2 duplicate sub-vectors: empty clusters are repaired, then EM stops after maxTentatives', () => {
     const x = new Float32Array(16).fill(1);
     const r = kmeans(x, 2, { centroids: 4, iterations: 5, maxTentatives: 3, key });
