@@ -1,6 +1,7 @@
 import { defaultRuntime, type Tensor, valueAndGrad } from '@nibble/core';
 import { describe, expect, it } from 'vitest';
 import { input, mlp, values } from '../../test/test-models.ts';
+import { make } from '../../test/setup.ts';
 import { QatPlanError } from '../qat/errors.ts';
 import type { QatTrainable } from '../qat/prepare-qat.ts';
 import { qatHandleOf } from '../qat/prepare-qat.ts';
@@ -56,12 +57,22 @@ describe('iPQ: quantizeInStages (spec §6.3)', () => {
     const seen: { index: number; keys: string[]; quantized: readonly string[]; state0?: unknown; w0?: Float32Array }[] = [];
     let state0AfterTune: unknown;
     let w0AfterTune: Float32Array | undefined;
+    const initialW2 = Float32Array.from(model.namedParameters().get('2.weight')!.dataSync());
     const qat = quantizeInStages(model, stages, {
       fineTune: (ctx) => {
         const w0 = Float32Array.from(model.namedParameters().get('0.weight')!.dataSync());
         seen.push({ index: ctx.index, keys: Object.keys(ctx.trainable.parameters()), quantized: ctx.quantized, state0: codesOf(ctx, '0.weight'), w0 });
         expect(() => ctx.trainable.assign({ '0.weight': model.namedParameters().get('0.weight')! })).toThrow(QatPlanError);
         expect(() => ctx.trainable.assign({ '0.weight': model.namedParameters().get('0.weight')! })).toThrow(/'0\.weight' are quantized at this stage/);
+        if (ctx.index === 1) {
+          // this stage's k-means ran on 2.weight as fine-tuned by stage 0 (not on its initial value)
+          const w2 = model.namedParameters().get('2.weight')!;
+          expect(Array.from(w2.dataSync())).not.toEqual(Array.from(initialW2));
+          const fresh = make('pq', stages[1]!.config, w2.shape);
+          fresh.calibrate(w2);
+          expect(codesOf(ctx, '2.weight')).toEqual(fresh.getState().state);
+          fresh[Symbol.dispose]();
+        }
         sgd(model, ctx.trainable, x, target, 20, 0.2);
         if (ctx.index === 0) {
           state0AfterTune = codesOf(ctx, '0.weight');
