@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gaussian, make, run, stepCtx, weight } from '../../test/setup.ts';
 import { RandQuantizer } from './rand.ts';
+import { defaultRegistry } from './index.ts';
+import { roundHalfEven } from '../common/grid.ts';
 
 const f64 = createRuntime({ backends: [cpuFactory({ precision: 'float64' })] });
 
@@ -117,6 +119,48 @@ describe('rand (spec §5)', () => {
     expect(gw[0]).toBe(1);
     expect(gw[3]).toBeCloseTo(1 + decay, 5);
     for (const t of [w, value, grads[0]]) t.dispose();
+  });
+
+  it('§5.2 STE flavour gradient: g·1[|w| ≤ Q_P s] + (Σ g·d)/Q_P · ∂r/∂w, d = round(w/s) − w/s inside, ±Q_P outside (float64)', () => {
+    let clipped = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(2, 4, 8), fc.constantFrom(0.5, 0.8, 1), fc.constantFrom('tensor', 'channel'), fc.integer({ min: 0, max: 1e6 }), (p, c, granularity, seed) => {
+        const [rows, cols] = [3, 6];
+        const vals = Float64Array.from(gaussian(rows * cols, seed + 3), (v) => v + (v < 0 ? -0.1 : 0.1));
+        const gv = Float64Array.from(gaussian(rows * cols, seed + 4));
+        const q = defaultRegistry.create('rand', { bits: 4, flavour: 'ste', mode: 'custom', p, c, granularity }, { shape: [rows, cols], role: 'weight', runtime: f64 });
+        const w = tensor(Float32Array.from(vals), { shape: [rows, cols], runtime: f64 });
+        const g = tensor(Float32Array.from(gv), { shape: [rows, cols], runtime: f64 });
+        const { value, grads } = valueAndGrad((x: Tensor) => q.forward(x, stepCtx(0, true)).mul(g).sum())(w);
+        const got = grads[0].hostValuesSync();
+        for (const t of [w, g, value, grads[0]]) t.dispose();
+        const qp = 7;
+        const groupLen = granularity === 'channel' ? cols : rows * cols; // c < 1 with p = 8 clips the largest weights
+        const wv = Float64Array.from(vals, (v) => Math.fround(v));
+        const gg = Float64Array.from(gv, (v) => Math.fround(v));
+        for (let g0 = 0; g0 < wv.length; g0 += groupLen) {
+          const idx = [...Array(groupLen).keys()].map((i) => g0 + i);
+          const sumP = idx.reduce((a, i) => a + Math.abs(wv[i]!) ** p, 0);
+          const r = c * sumP ** (1 / p);
+          const step = r / qp;
+          let gd = 0;
+          for (const i of idx) {
+            const u = wv[i]! / step;
+            gd += gg[i]! * (u > qp ? qp : u < -qp ? -qp : roundHalfEven(u) - u);
+          }
+          for (const i of idx) {
+            const inside = Math.abs(wv[i]!) <= qp * step ? 1 : 0;
+            clipped += 1 - inside;
+            const dr = (r * Math.sign(wv[i]!) * Math.abs(wv[i]!) ** (p - 1)) / sumP;
+            const want = gg[i]! * inside + (gd / qp) * dr;
+            expect(Math.abs(got[i]! - want), `element ${i}: ${got[i]} vs ${want} (p ${p}, c ${c}, ${granularity})`).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(want)));
+          }
+        }
+        q[Symbol.dispose]();
+      }),
+      { numRuns: 30 },
+    );
+    expect(clipped).toBeGreaterThan(0); // the outside branch (d = ±Q_P, no input gradient) was exercised
   });
 
   it('§5.2 mode 2 starts without clipping (c₀ = max|w₀|/‖w₀‖_p); mode 3 clips', () => {
