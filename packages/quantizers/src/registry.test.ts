@@ -32,6 +32,12 @@ describe('quantizer registry', () => {
     r.register(thirdParty('acme/x'));
     expect(() => r.register(thirdParty('acme/x'))).toThrow(/already registered/);
     expect(() => r.register({ ...thirdParty('acme/y'), apiVersion: 2 } as unknown as QuantizerPlugin)).toThrow(/apiVersion 2; expected 1/);
+    // a refused registration changes nothing: same ids, the first plugin still answers its id
+    const impostor = { ...thirdParty('acme/x'), create: () => { throw new Error('the impostor must never be used'); } };
+    expect(() => r.register(impostor)).toThrow(/a quantizer with id 'acme\/x' is already registered/);
+    expect(r.ids()).toEqual([...builtinQuantizers.map((p) => p.id), 'acme/x']);
+    expect(r.get('ste')).toBe(ste);
+    expect(r.create('acme/x', {}, ctx).sizeBits([4, 4])).toBe(16 * 4 + 32);
   });
 
   it('unknown ids list the registered ids; invalid configs name the field', () => {

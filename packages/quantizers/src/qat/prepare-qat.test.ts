@@ -95,6 +95,34 @@ describe('prepareQat', () => {
     model.dispose();
   });
 
+  it('bad input leaves the model untouched: parameters, eval output, no transform, and a later prepare still works', () => {
+    const model = mlp(8, 16, 4, 3).eval();
+    const x = input([3, 8], 4);
+    const params = () => [...model.stateDict()].map(([k, v]) => [k, Array.from(v.dataSync())]);
+    const before = params();
+    const y = values(model.forward(x));
+    const bad: [string, unknown, RegExp][] = [
+      ['unknown id', [{ pattern: '*.weight', quantizer: 'nope', config: {} }], /unknown quantizer id 'nope'; registered: ste, lsq, lsq\+, quant-noise, quant-noisier, rand, pq/],
+      ['invalid config', [{ pattern: '*.weight', quantizer: 'ste', config: { bits: 4, granularity: 'row' } }], /field 'granularity' = "row"/],
+      ['bits 0', [{ pattern: '*.weight', quantizer: 'ste', config: { bits: 0 } }], /field 'bits' = 0/],
+      ['bits 9', [{ pattern: '0.weight', quantizer: 'ste', config: { bits: 4 } }, { pattern: '2.weight', quantizer: 'lsq', config: { bits: 9 } }], /rule 1 .*field 'bits' = 9/],
+      ['bits 2.5', [{ pattern: '*.weight', quantizer: 'rand', config: { bits: 2.5 } }], /field 'bits' = 2\.5/],
+      ['block size not dividing the row', [{ pattern: '0.weight', quantizer: 'ste', config: { bits: 4 } }, { pattern: '2.weight', quantizer: 'pq', config: { blockSize: 3 } }], /blockSize.*16/],
+      ['proxy block size not dividing the row', [{ pattern: '*.weight', quantizer: 'quant-noise', config: { variant: 'proxy', p: 0.1, blockSize: 5 } }], /blockSize/],
+    ];
+    for (const [what, plan, message] of bad) {
+      expect(() => prepareQat(model, plan as never), what).toThrow(message);
+      expect(hasTransforms(model), what).toEqual([]);
+      expect(qatHandleOf(model), what).toBeUndefined();
+      expect(params(), what).toEqual(before);
+      expect(values(model.forward(x)), what).toEqual(y);
+    }
+    using qat = prepareQat(model, [{ pattern: '*.weight', quantizer: 'ste', config: { bits: 4 } }]);
+    expect(qat.attached).toBe(true);
+    x.dispose();
+    model.dispose();
+  });
+
   it('refuses a second prepare until detach, and detach restores the float model exactly', () => {
     const model = mlp(8, 16, 4, 4).eval();
     const x = input([3, 8], 5);
