@@ -73,7 +73,7 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native pack
   it('decodes int8 and int4 codes bit-exactly (x = identity, scale 1: y is Wᵀ)', () => {
     for (const isa of isas) {
       setNativeIsa(isa);
-      const k = 77;
+      for (const k of [77, 256]) {
       const n = 9;
       const next = rng(k);
       const eye = new Float32Array(k * k);
@@ -89,6 +89,7 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native pack
             expect(y4[p * n + r], `${isa} int4 signed=${signed} [${r},${p}]`).toBe(c4[r * k + p]);
             expect(y8[p * n + r], `${isa} int8 [${r},${p}]`).toBe(c8[r * k + p]);
           }
+      }
       }
     }
     setNativeIsa(nativeInfo().supportedIsas[0] as 'avx512');
@@ -113,6 +114,35 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native pack
           checkAgainstReference(x, m, shape, (r, p) => c4[r * k + p] ?? NaN, y4);
         }),
         { numRuns: 60 },
+      );
+    }
+    setNativeIsa(nativeInfo().supportedIsas[0] as 'avx512');
+  });
+
+  it('int4 with K a multiple of 128 (the AVX-512 nibble-permute kernel) matches float64: groups 32–128 or whole rows, zero-points, M up to 9', () => {
+    const wide = fc.record({
+      m: fc.integer({ min: 1, max: 9 }),
+      n: fc.integer({ min: 1, max: 20 }),
+      k: fc.constantFrom(128, 256, 384, 512),
+      groupSize: fc.constantFrom(32, 64, 128, undefined),
+      withZero: fc.boolean(),
+      signed: fc.boolean(),
+      seed: fc.integer(),
+    });
+    for (const isa of isas) {
+      setNativeIsa(isa);
+      fc.assert(
+        fc.property(wide, ({ m, n, k, groupSize, withZero, signed, seed }) => {
+          const next = rng(seed);
+          const params = groupSize === undefined ? n : n * Math.ceil(k / groupSize);
+          const scale = Float32Array.from({ length: params }, () => Math.fround(0.001 + next() * 0.1));
+          const zeroPoint = withZero ? Float32Array.from({ length: params }, () => Math.floor(next() * 16)) : undefined;
+          const x = Float32Array.from({ length: m * k }, () => next() * 2 - 1);
+          const shape = { outFeatures: n, inFeatures: k, scale, ...(zeroPoint === undefined ? {} : { zeroPoint }), ...(groupSize === undefined ? {} : { groupSize }) };
+          const c4 = Array.from({ length: n * k }, () => Math.floor(next() * 16) - (signed ? 8 : 0));
+          checkAgainstReference(x, m, shape, (r, p) => c4[r * k + p] ?? NaN, int4Matmul(x, m, { ...shape, codes: packInt4(c4, n, k, signed), signed }));
+        }),
+        { numRuns: 40 },
       );
     }
     setNativeIsa(nativeInfo().supportedIsas[0] as 'avx512');
