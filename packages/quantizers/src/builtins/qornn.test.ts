@@ -93,3 +93,80 @@ describe('QORNN STE-projUNN (spec §7.4)', () => {
     });
   }
 });
+
+/** Singular values of an n×n row-major matrix: √eigenvalues of AᵀA by cyclic Jacobi (float64). */
+function singularValues(a: ArrayLike<number>, n: number): number[] {
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let d = 0;
+    for (let k = 0; k < n; k++) d += a[k * n + i]! * a[k * n + j]!;
+    m[i * n + j] = d;
+  }
+  for (let sweep = 0; sweep < 30; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q]! ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p * n + q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (m[q * n + q]! - m[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const sn = t * c;
+        for (let k = 0; k < n; k++) {
+          const mkp = m[k * n + p]!;
+          const mkq = m[k * n + q]!;
+          m[k * n + p] = c * mkp - sn * mkq;
+          m[k * n + q] = sn * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const mpk = m[p * n + k]!;
+          const mqk = m[q * n + k]!;
+          m[p * n + k] = c * mpk - sn * mqk;
+          m[q * n + k] = sn * mpk + c * mqk;
+        }
+      }
+    }
+  }
+  return Array.from({ length: n }, (_, i) => Math.sqrt(Math.max(0, m[i * n + i]!))).sort((x, y) => x - y);
+}
+
+describe('QORNN quantized orthogonal matrices (spec §7.5)', () => {
+  // The spec's regression table, measured on a 128×128 random orthogonal matrix with per-tensor max-abs symmetric
+  // quantization: singular-value range of q_k(W) and the fraction of exactly-zero entries, per bit width.
+  const table = [
+    { bits: 3, lo: 0.54, hi: 1.57, zeros: 0.49 },
+    { bits: 4, lo: 0.77, hi: 1.25, zeros: 0.24 },
+    { bits: 5, lo: 0.9, hi: 1.1, zeros: 0.1 },
+    { bits: 6, lo: 0.95, hi: 1.05, zeros: 0.05 },
+    { bits: 8, lo: 0.986, hi: 1.014, zeros: 0.01 },
+  ];
+  it('§7.5 singular values of q_k(W) for a 128×128 random orthogonal W follow the regression table (3..8 bits); Weyl bound holds', () => {
+    const n = 128;
+    const rnn = new OrthogonalRNN(1, n, { parametrization: 'projunn-d', init: 'random', seed: 12 });
+    const w = rnn.rawParameter('recurrentWeight');
+    const wv = Float64Array.from(w.dataSync());
+    for (const row of table) {
+      const q = attachQornnQuantizers(rnn, { bits: row.bits, quantizeInput: false }).recurrent;
+      const wq = rnn.recurrentMatrix();
+      const qv = Float64Array.from(wq.dataSync());
+      wq.dispose();
+      const sv = singularValues(qv, n);
+      const zeros = qv.filter((v) => v === 0).length / qv.length;
+      let e2 = 0;
+      for (let i = 0; i < qv.length; i++) e2 += (qv[i]! - wv[i]!) ** 2;
+      console.log(`§7.5 ${row.bits}-bit: σ(q(W)) ∈ [${sv[0]!.toFixed(3)}, ${sv[n - 1]!.toFixed(3)}], zeros ${(100 * zeros).toFixed(1)}% (spec [${row.lo}, ${row.hi}], ${100 * row.zeros}%)`);
+      // Weyl: σ_i(q(W)) ∈ [1 − ‖E‖₂, 1 + ‖E‖₂] and ‖E‖₂ ≤ ‖E‖_F
+      expect(sv[0]!).toBeGreaterThanOrEqual(1 - Math.sqrt(e2) - 1e-9);
+      expect(sv[n - 1]!).toBeLessThanOrEqual(1 + Math.sqrt(e2) + 1e-9);
+      // the table's ranges, with the spread of another random matrix: 12% of the deviation from 1, ±3 points of zeros
+      expect(Math.abs(sv[0]! - row.lo)).toBeLessThanOrEqual(0.12 * (1 - row.lo) + 0.002);
+      expect(Math.abs(sv[n - 1]! - row.hi)).toBeLessThanOrEqual(0.12 * (row.hi - 1) + 0.002);
+      expect(Math.abs(zeros - row.zeros)).toBeLessThanOrEqual(0.03);
+      rnn.setWeightTransform('recurrentWeight', undefined);
+      q[Symbol.dispose]();
+    }
+    rnn.dispose();
+  });
+});

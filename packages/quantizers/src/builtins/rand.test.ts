@@ -85,21 +85,25 @@ describe('rand (spec §5)', () => {
     }
   });
 
-  it('§5.3 PQN: |ŵ − w| ≤ s/2, the noise mean → 0; stopScaleGrad gives gradient g exactly', () => {
+  it('§5.3 PQN: |ŵ − w| ≤ s/2, the noise mean → 0 and its variance → s²/12; stopScaleGrad gives gradient g exactly', () => {
     const vals = gaussian(64 * 16, 4);
     const w = weight(vals, [64, 16]);
     const q = randQ({ flavour: 'pqn', mode: '1', granularity: 'tensor' }, [64, 16]);
     const s = Math.max(...Array.from(vals, Math.abs)) / 7;
     let sum = 0;
+    let sumSq = 0;
     for (let step = 0; step < 20; step++) {
       const out = run(q, w, stepCtx(step));
       out.forEach((v, i) => {
         expect(Math.abs(v - vals[i]!)).toBeLessThanOrEqual((s / 2) * (1 + 1e-5));
         sum += v - vals[i]!;
+        sumSq += (v - vals[i]!) ** 2;
       });
     }
     const n = 20 * vals.length;
     expect(Math.abs(sum / n)).toBeLessThan(4 * (s / Math.sqrt(12)) / Math.sqrt(n));
+    // Var = s²/12 (uniform on [−s/2, s/2]); the std of the mean of u² is s²·√(1/80 − 1/144)/√n
+    expect(Math.abs(sumSq / n - s ** 2 / 12)).toBeLessThan((4 * s ** 2 * Math.sqrt(1 / 80 - 1 / 144)) / Math.sqrt(n));
     const stopped = randQ({ flavour: 'pqn', mode: 'none', granularity: 'tensor' }, [64, 16]);
     const g = tensor(gaussian(64 * 16, 5), { shape: [64, 16] });
     const { value, grads } = valueAndGrad((x: Tensor) => stopped.forward(x, stepCtx()).mul(g).sum())(w);
