@@ -116,6 +116,20 @@ describe('native reductions, copies and pads on large tensors', () => {
     );
   });
 
+  it('max over rows of zeros of both signs, negatives and NaN matches bit for bit (the first ±0 wins a zero maximum)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 64 * 40, maxLength: 64 * 40 }), (picks) => {
+        // mostly ±0 (so most maxima are zeros), some negatives, NaN in about a third of the rows
+        const x = Float32Array.from(picks, (p) => (p < 40 ? 0 : p < 80 ? -0 : p < 90 ? -1 : p < 98 ? -Infinity : p < 99 ? -2.5 : NaN));
+        for (const axes of [[1], [0], [0, 1]]) {
+          const [want, got] = [ts, nat].map((rt) => tensor(x, { runtime: rt, shape: [64, 40] }).max(axes, true).dataSync() as Float32Array);
+          same(got!, want!);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('copies of permuted and sliced views, and pads, match bit for bit', () => {
     fc.assert(
       fc.property(shapeArb, fc.integer({ min: 1, max: 2 ** 30 }), fc.integer({ min: 0, max: 3 }), (s, seed, before) => {

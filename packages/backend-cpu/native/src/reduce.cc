@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels.h"
 #include "ops.h"
 #include "thread_pool.h"
 
@@ -55,11 +56,22 @@ void row_sums(const float* x, long rows, long len, float* out) {
   }
 }
 
+// A maximum does not depend on the order of its inputs, except through NaN and the sign of zero: the vector kernel
+// finds the value, then a NaN becomes the canonical NaN and a zero maximum is the first ±0 of the row, as in
+// max_step.
 void row_maxes(const float* x, long rows, long len, float* out) {
+  const KernelTable& kt = active_kernels();
   for (long r = 0; r < rows; ++r) {
-    double m = -INFINITY;
-    for (long j = 0; j < len; ++j) m = max_step(m, x[r * len + j]);
-    out[r] = static_cast<float>(m);
+    const float* row = x + r * len;
+    float m = kt.reduce_max(row, len);
+    if (m != m) m = NAN;
+    else if (m == 0.f)
+      for (long j = 0; j < len; ++j)
+        if (row[j] == 0.f) {
+          m = row[j];
+          break;
+        }
+    out[r] = m;
   }
 }
 

@@ -119,6 +119,19 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native elem
     expect(reduceAll('max', Float32Array.of(1, NaN, 3))).toBeNaN();
   });
 
+  it('max is NaN wherever in the row the NaN sits (every vector lane, the tail, several rows)', () => {
+    for (const cols of [16, 17, 40, 64, 100]) {
+      for (let at = 0; at < cols; at++) {
+        const x = Float32Array.from({ length: 3 * cols }, (_, i) => Math.fround(Math.sin(i) * 10));
+        x[cols + at] = NaN;
+        const maxes = reduceLastAxis('max', x, [3, cols]);
+        expect(maxes[1], `NaN at ${at} of ${cols}`).toBeNaN();
+        expect(maxes[0]).toBe(Math.max(...x.subarray(0, cols)));
+        expect(maxes[2]).toBe(Math.max(...x.subarray(2 * cols)));
+      }
+    }
+  });
+
   it('rejects non-broadcastable shapes and wrong lengths with a NativeArgumentError', () => {
     expect(() => binaryOp('add', new Float32Array(6), [2, 3], new Float32Array(2), [2])).toThrow(
       /binaryOp\(add\): shapes \[2, 3\] and \[2\] do not broadcast \(axis 1: 3 vs 2\)/,
