@@ -82,10 +82,14 @@ export function ortTarget(threads: number = cpus().length): BenchTarget {
         const ort = await loadOrt();
         const model = d.quantized ? matMulNBitsModel(d.quantized) : matvecModel(d.w, c.K, c.N);
         // One session per weight copy: each holds its own (pre-packed) weights, so cycling streams them from DRAM.
+        // Each session has its own intra-op pool whose threads spin after a run; with dozens of sessions the idle
+        // pools spin against the running one (medians 8 ms on 2 threads), so they sleep instead. Waking the
+        // second thread then costs each run (1.0-1.1 ms against 0.55 for one session of 50 MatMulNBits nodes in
+        // packages/backend-cpu/bench/native-bench.ts, the like-for-like ORT figure): this row flatters no one else.
+        const copies = streamingCopies(qmatvecWeightBytes(c));
+        const options = copies > 1 && threads > 1 ? { ...sessionOptions(threads), extra: { session: { intra_op: { allow_spinning: '0' } } } } : sessionOptions(threads);
         const sessions: import('onnxruntime-node').InferenceSession[] = [];
-        for (let i = streamingCopies(qmatvecWeightBytes(c)); i > 0; i--) {
-          sessions.push(await ort.InferenceSession.create(model, sessionOptions(threads)));
-        }
+        for (let i = copies; i > 0; i--) sessions.push(await ort.InferenceSession.create(model, options));
         const feeds = { A: new ort.Tensor('float32', d.x, [1, c.K]) };
         let next = 0;
         return {
