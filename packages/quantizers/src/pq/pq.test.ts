@@ -48,18 +48,19 @@ describe('pq k-means (spec §6.2, §6.6)', () => {
   });
 
   it('§6.2 empty-cluster repair: sampling K of M with replacement leaves clusters empty; repairs split the most populated one until none is', () => {
-    let repairedRuns = 0;
+    // K = M/2 initial sub-vectors drawn with replacement: duplicates (hence empty clusters) in nearly every run
+    const d = 2;
+    const run = (seed: number) => {
+      const x = gaussian(48 * d, seed + 11);
+      return { x, r: kmeans(x, d, { centroids: 24, iterations: 6, key: { ...key, seed } }) };
+    };
+    // Whenever EM ran to the end (a repair can also give up after maxTentatives: then it stops early, spec §6.2),
+    // every centroid has members and is their mean: the repairs really filled the empty clusters.
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
-        // K = M/2 initial sub-vectors drawn with replacement: duplicates (hence empty clusters) in nearly every run
-        const d = 2;
-        const x = gaussian(48 * d, seed + 11);
-        const r = kmeans(x, d, { centroids: 24, iterations: 6, key: { ...key, seed } });
+        const { x, r } = run(seed);
         expect(r.kEff).toBe(24);
-        if (!r.repaired.some(Boolean)) return;
-        repairedRuns++;
-        expect(r.stoppedEarly).toBe(false);
-        // every centroid has members and is their mean: the repair really filled the empty clusters
+        if (!r.repaired.some(Boolean) || r.stoppedEarly) return;
         expect(Array.from(r.counts).every((c) => c > 0), `counts ${Array.from(r.counts)}`).toBe(true);
         expect(new Set(r.codes).size).toBe(24);
         for (let k = 0; k < 24; k++) {
@@ -74,7 +75,9 @@ describe('pq k-means (spec §6.2, §6.6)', () => {
       }),
       { numRuns: 20 },
     );
-    expect(repairedRuns).toBeGreaterThanOrEqual(15);
+    // and the case is not vacuous: on fixed seeds most runs repair and still finish
+    const finished = Array.from({ length: 20 }, (_, seed) => run(seed).r).filter((r) => r.repaired.some(Boolean) && !r.stoppedEarly);
+    expect(finished.length).toBeGreaterThanOrEqual(15);
   });
 
   it('§6.2 repair step: an empty cluster is refilled by splitting the populated one (±e); the two groups end separated', () => {
