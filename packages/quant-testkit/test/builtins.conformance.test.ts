@@ -95,16 +95,21 @@ describeQuantizerConformance(lsqPlus, {
   badConfigs: [{ config: { bits: 1 }, field: 'bits' }],
 });
 
-describeQuantizerConformance(quantNoise, {
-  name: 'quant-noise scalar',
+/** What Quant-Noise's scalar variant and every Quant-Noisier variant share: a random mix of w and its 4/8-bit grid. */
+const stochasticScalarGrid = {
   minmaxCalibrated: true,
-  config: (bits) => ({ variant: 'scalar', p: 0.5, target: { bits } }),
   bits: [4, 8],
   grid: 'uniform',
   symmetric: true,
   gradient: 'ste-identity',
   stochastic: true,
   exportable: true,
+} as const;
+
+describeQuantizerConformance(quantNoise, {
+  name: 'quant-noise scalar',
+  ...stochasticScalarGrid,
+  config: (bits) => ({ variant: 'scalar', p: 0.5, target: { bits } }),
   noise: { config: (p) => ({ variant: 'scalar', p, target: { bits: 4 } }), atOne: 'eval' },
   badConfigs: [{ config: { variant: 'scalar', p: 1.5 }, field: 'p' }, { config: { variant: 'pq', p: 0.1 }, field: 'variant' }],
 });
@@ -132,14 +137,8 @@ describeQuantizerConformance(quantNoise, {
 
 describeQuantizerConformance(quantNoisier, {
   name: 'quant-noisier jitter',
-  minmaxCalibrated: true,
+  ...stochasticScalarGrid,
   config: (bits) => ({ variant: 'jitter', target: { bits } }),
-  bits: [4, 8],
-  grid: 'uniform',
-  symmetric: true,
-  gradient: 'ste-identity',
-  stochastic: true,
-  exportable: true,
   badConfigs: [{ config: { variant: 'sched' }, field: 'epochs' }, { config: { variant: 'jitter', pHat: 2 }, field: 'pHat' }],
 });
 
@@ -149,14 +148,8 @@ for (const variant of ['hard1', 'hard2', 'sched'] as const) {
   const extra = variant === 'sched' ? { epochs: 4 } : {};
   describeQuantizerConformance(quantNoisier, {
     name: `quant-noisier ${variant}`,
-    minmaxCalibrated: true,
+    ...stochasticScalarGrid,
     config: (bits) => ({ variant, ...extra, target: { bits } }),
-    bits: [4, 8],
-    grid: 'uniform',
-    symmetric: true,
-    gradient: 'ste-identity',
-    stochastic: true,
-    exportable: true,
     // λ = γ = α = 0 reduces to Quant-Noise at rate p̂ (spec §4.3): p̂ = 0 is the identity, p̂ = 1 the eval forward
     noise: { config: (p) => ({ variant, ...extra, pHat: p, lambda: 0, gamma: 0, alpha: 0, target: { bits: 4 } }), atOne: 'eval' },
     badConfigs: [{ config: { variant, ...extra, lambda: -1 }, field: 'lambda' }, { config: { variant, ...extra, gamma: -0.5 }, field: 'gamma' }],

@@ -58,9 +58,37 @@ export function slice(b: HostBatch, start: number, count: number): HostBatch {
 }
 
 /**
- * `steps` optimizer steps of mean cross-entropy on mini-batches of `batchSize` rows taken in order from `data`.
- * `model.setProgress({ step, seed })` before each step gives quantizers their step (range refresh, noise masks).
+ * Optimizer steps `first .. first + steps − 1` of mean cross-entropy, on the batch `batch(step)` gives for each step
+ * (the caller's tensors, disposed here). `model.setProgress({ step, seed })` before each step gives quantizers their
+ * step (range refresh, noise masks).
  */
+export function trainSteps(args: {
+  model: Module & { forward(x: Tensor): Tensor };
+  trainable: Trainable;
+  optimizer: Optimizer;
+  steps: number;
+  seed: number;
+  firstStep?: number;
+  batch: (step: number) => { x: Tensor; y: Tensor };
+}): void {
+  const { model, trainable, optimizer, steps, seed } = args;
+  const first = args.firstStep ?? 0;
+  model.train();
+  let state = optimizer.init(trainable.parameters());
+  for (let step = first; step < first + steps; step++) {
+    model.setProgress({ step, seed });
+    const { x, y } = args.batch(step);
+    const { value, grads: [grads] } = valueAndGrad((_p: Record<string, Tensor>) => crossEntropy(model.forward(x), y))(trainable.parameters());
+    value.dispose();
+    state = optimizer.update(trainable, grads, state);
+    for (const g of Object.values(grads)) g.dispose();
+    x.dispose();
+    y.dispose();
+  }
+  disposeOptimizerState(state);
+}
+
+/** `steps` optimizer steps (see trainSteps) on mini-batches of `batchSize` rows taken in order from `data`. */
 export function trainClassifier(args: {
   model: Module & { forward(x: Tensor): Tensor };
   trainable: Trainable;
@@ -70,22 +98,14 @@ export function trainClassifier(args: {
   batchSize: number;
   seed: number;
 }): void {
-  const { model, trainable, optimizer, data, steps, batchSize, seed } = args;
-  model.train();
-  let state = optimizer.init(trainable.parameters());
-  for (let step = 0; step < steps; step++) {
-    model.setProgress({ step, seed });
-    const b = slice(data, step * batchSize, batchSize);
-    const x = tensor(b.x, { shape: [b.n, b.features] });
-    const y = tensor(b.y, { shape: [b.n] });
-    const { value, grads: [grads] } = valueAndGrad((_p: Record<string, Tensor>) => crossEntropy(model.forward(x), y))(trainable.parameters());
-    value.dispose();
-    state = optimizer.update(trainable, grads, state);
-    for (const g of Object.values(grads)) g.dispose();
-    x.dispose();
-    y.dispose();
-  }
-  disposeOptimizerState(state);
+  const { data, batchSize } = args;
+  trainSteps({
+    ...args,
+    batch: (step) => {
+      const b = slice(data, step * batchSize, batchSize);
+      return { x: tensor(b.x, { shape: [b.n, b.features] }), y: tensor(b.y, { shape: [b.n] }) };
+    },
+  });
 }
 
 /** Host copy of every parameter (float32), by name. */

@@ -3,10 +3,10 @@
 // input in its state. As in mlp-task.ts, two of the 8 input features are fed at 1/33 of their scale: the trained input
 // matrix grows much larger weights on those columns, and a per-tensor max-abs 4-bit grid built around them rounds
 // most other weights of that matrix to 0 or ±1 step.
-import { noGrad, scope, type Tensor, tensor, valueAndGrad } from '@nibble/core';
-import { disposeOptimizerState, type Optimizer, type Trainable } from '@nibble/optim';
+import { noGrad, scope, type Tensor, tensor } from '@nibble/core';
+import type { Optimizer, Trainable } from '@nibble/optim';
 import { crossEntropy, Linear, LSTM, Module } from '@nibble/layers';
-import { gaussian } from './harness.ts';
+import { gaussian, trainSteps } from './harness.ts';
 
 export const SEQ_FEATURES = 8;
 export const SEQ_HIDDEN = 24;
@@ -99,21 +99,8 @@ export function evaluateSequences(model: SequenceTagger, b: SequenceBatch): { lo
   }));
 }
 
-/** `steps` optimizer steps of mean cross-entropy on mini-batches taken in order from `data` (see trainClassifier). */
+/** `steps` optimizer steps (see trainSteps) on mini-batches taken in order from `data`. */
 export function trainSequences(args: { model: SequenceTagger; trainable: Trainable; optimizer: Optimizer; data: SequenceBatch; steps: number; batchSize: number; seed: number; firstStep?: number }): void {
-  const { model, trainable, optimizer, data, steps, batchSize, seed } = args;
-  const first = args.firstStep ?? 0;
-  model.train();
-  let state = optimizer.init(trainable.parameters());
-  for (let step = first; step < first + steps; step++) {
-    model.setProgress({ step, seed });
-    const { x, y } = sequenceTensors(sequenceSlice(data, step * batchSize, batchSize));
-    const { value, grads: [grads] } = valueAndGrad((_p: Record<string, Tensor>) => crossEntropy(model.forward(x), y))(trainable.parameters());
-    value.dispose();
-    state = optimizer.update(trainable, grads, state);
-    for (const g of Object.values(grads)) g.dispose();
-    x.dispose();
-    y.dispose();
-  }
-  disposeOptimizerState(state);
+  const { data, batchSize } = args;
+  trainSteps({ ...args, batch: (step) => sequenceTensors(sequenceSlice(data, step * batchSize, batchSize)) });
 }
