@@ -91,19 +91,15 @@ export class NativeCpuBackend extends CpuBackend {
       out.fill(0);
       return true;
     }
-    // One call per outer batch index; the innermost batch axis goes to the kernel as its batch stride.
-    const inner = batchShape.at(-1) ?? 1;
-    const outerShape = batchShape.slice(0, -1);
-    const aInner = aBatch.at(-1) ?? 0;
-    const bInner = bBatch.at(-1) ?? 0;
-    forEachStrided(outerShape, [aBatch.slice(0, -1), bBatch.slice(0, -1)], [a.offset, b.offset], (i, offs) => {
-      this.addon.sgemm(
-        inner, m, n, k,
-        A, offs[0]!, a.strides[ar - 2]!, a.strides[ar - 1]!, aInner,
-        B, offs[1]!, b.strides[br - 2]!, b.strides[br - 1]!, bInner,
-        out, i * inner * m * n, n, m * n, false,
-      );
-    });
+    // All batch axes go to the kernel in one call, so its threads split every product (attention heads included).
+    const batch = coalesceBatch(batchShape, aBatch, bBatch);
+    if (batch.dims.length > MAX_GEMM_BATCH_AXES) return false;
+    this.addon.sgemm(
+      batch.dims, m, n, k,
+      A, a.offset, a.strides[ar - 2]!, a.strides[ar - 1]!, batch.a,
+      B, b.offset, b.strides[br - 2]!, b.strides[br - 1]!, batch.b,
+      out, 0, n, m * n, false,
+    );
     return true;
   }
 
@@ -268,6 +264,31 @@ export class NativeCpuBackend extends CpuBackend {
     this.addon.fakeQuant(X.subarray(x.offset, x.offset + out.length), out, rows, out.length / Math.max(rows, 1), scale, zero, qmin, qmax);
     return true;
   }
+}
+
+/** The addon's limit on batch axes (GemmBatch::kMaxRank); products with more unmergeable axes run in TypeScript. */
+const MAX_GEMM_BATCH_AXES = 8;
+
+/**
+ * Drops size-1 batch axes and merges neighbours that step like one axis in both operands (the output is dense, so
+ * it always does): a contiguous [B, heads] batch becomes one axis of B·heads.
+ */
+function coalesceBatch(dims: readonly number[], a: readonly number[], b: readonly number[]): { dims: number[]; a: number[]; b: number[] } {
+  const out = { dims: [] as number[], a: [] as number[], b: [] as number[] };
+  dims.forEach((d, i) => {
+    if (d === 1) return;
+    const last = out.dims.length - 1;
+    if (last >= 0 && out.a[last] === a[i]! * d && out.b[last] === b[i]! * d) {
+      out.dims[last]! *= d;
+      out.a[last] = a[i]!;
+      out.b[last] = b[i]!;
+      return;
+    }
+    out.dims.push(d);
+    out.a.push(a[i]!);
+    out.b.push(b[i]!);
+  });
+  return out;
 }
 
 function batchOf(v: TensorView, batchShape: readonly number[]): number[] {

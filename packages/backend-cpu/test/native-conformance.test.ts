@@ -177,3 +177,69 @@ describe('native transcendental unary ops on large tensors', () => {
     );
   });
 });
+
+// Attention-shaped products: [batch, heads] axes with unrelated strides (a permuted [B, T, heads, d] tensor) go to
+// the kernel as one multi-axis call whose threads split every product; each product must still read its own slice.
+describe('native matmul over several permuted batch axes', () => {
+  const nat = createRuntime({ backends: [nativeFactory()] });
+  it('matches a float64 reference for q·kᵀ and p·v on permuted views, above the threading threshold', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 6 }), fc.integer({ min: 2, max: 5 }), fc.integer({ min: 17, max: 48 }), fc.integer({ min: 8, max: 40 }), fc.integer({ min: 1, max: 2 ** 30 }),
+        (batch, heads, t, d, seed) => {
+          const n = batch * t * heads * d;
+          const q = Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(seed + i * 12.9898)));
+          const v = Float32Array.from({ length: n }, (_, i) => Math.fround(Math.cos(seed + i * 7.233)));
+          // stored [batch, t, heads, d], used as [batch, heads, t, d]
+          const at = (x: Float32Array, b: number, h: number, i: number, j: number) => x[((b * t + i) * heads + h) * d + j]!;
+          const qh = tensor(q, { runtime: nat, shape: [batch, t, heads, d] }).permute([0, 2, 1, 3]);
+          const vh = tensor(v, { runtime: nat, shape: [batch, t, heads, d] }).permute([0, 2, 1, 3]);
+          const scores = qh.matmul(vh.transpose()).dataSync(); // [batch, heads, t, t]
+          const mixed = qh.matmul(vh.transpose()).matmul(vh).dataSync(); // [batch, heads, t, d]
+          for (let b = 0; b < batch; b++)
+            for (let h = 0; h < heads; h++)
+              for (let i = 0; i < t; i++)
+                for (let j = 0; j < t; j++) {
+                  let want = 0;
+                  let scale = 0;
+                  for (let p = 0; p < d; p++) {
+                    want += at(q, b, h, i, p) * at(v, b, h, j, p);
+                    scale += Math.abs(at(q, b, h, i, p) * at(v, b, h, j, p));
+                  }
+                  const got = scores[((b * heads + h) * t + i) * t + j]!;
+                  expect(Math.abs(got - want), `scores[${b},${h},${i},${j}]`).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
+                }
+          expect(mixed.length).toBe(batch * heads * t * d);
+          // p·v row (b, h, i): Σ_j scores[b,h,i,j]·v[b,h,j,:], with the float32 scores as the left operand
+          const b = batch - 1, h = heads - 1, i = t - 1;
+          for (let j = 0; j < d; j++) {
+            let want = 0;
+            let scale = 0;
+            for (let p = 0; p < t; p++) {
+              const s = scores[((b * heads + h) * t + i) * t + p]!;
+              want += s * at(v, b, h, p, j);
+              scale += Math.abs(s * at(v, b, h, p, j));
+            }
+            expect(Math.abs(mixed[((b * heads + h) * t + i) * d + j]! - want), `mixed[${b},${h},${i},${j}]`).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+});
+
+describe('native matmul with more batch axes than the kernel takes', () => {
+  it('runs 9 unmergeable batch axes (reversed) on the TypeScript kernel and matches the native 1-axis result', () => {
+    const nat = createRuntime({ backends: [nativeFactory()] });
+    const axes = 9;
+    const shape = [...Array<number>(axes).fill(2), 3, 4];
+    const x = Float32Array.from({ length: 2 ** axes * 12 }, (_, i) => Math.fround(Math.sin(i * 0.37)));
+    const reversed = [...Array.from({ length: axes }, (_, i) => axes - 1 - i), axes, axes + 1];
+    const view = tensor(x, { runtime: nat, shape }).permute(reversed);
+    const got = view.matmul(view.transpose()).dataSync();
+    const want = view.contiguous().reshape([2 ** axes, 3, 4]).matmul(view.contiguous().reshape([2 ** axes, 3, 4]).transpose()).dataSync();
+    expect(got.length).toBe(want.length);
+    got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(want[i]!))));
+  });
+});

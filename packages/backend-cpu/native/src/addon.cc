@@ -115,32 +115,6 @@ Napi::Value ReleaseScratch(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sgemm(batch, m, n, k, a, aOff, aRow, aCol, aBatch, b, bOff, bRow, bCol, bBatch, c, cOff, ldc, ldcb, accumulate)
-Napi::Value Sgemm(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const long batch = integer(info, 0, "batch"), m = integer(info, 1, "m"), n = integer(info, 2, "n"),
-             k = integer(info, 3, "k");
-  auto a = f32(info, 4, "a");
-  const long ao = integer(info, 5, "aOffset"), ar = integer(info, 6, "aRow"), ac = integer(info, 7, "aCol"),
-             ab = integer(info, 8, "aBatch");
-  auto b = f32(info, 9, "b");
-  const long bo = integer(info, 10, "bOffset"), br = integer(info, 11, "bRow"), bc = integer(info, 12, "bCol"),
-             bb = integer(info, 13, "bBatch");
-  auto c = f32(info, 14, "c");
-  const long co = integer(info, 15, "cOffset"), ldc = integer(info, 16, "ldc"), ldcb = integer(info, 17, "ldcb");
-  const bool accumulate = info[18].ToBoolean();
-  if (batch == 0 || m == 0 || n == 0) return env.Undefined();
-  if (ldc < n) throw_range(env, "native: sgemm ldc < n");
-  if (k > 0) {
-    need(env, a, ao + 1.0 + (batch - 1.0) * ab + (m - 1.0) * ar + (k - 1.0) * ac, "sgemm a");
-    need(env, b, bo + 1.0 + (batch - 1.0) * bb + (k - 1.0) * br + (n - 1.0) * bc, "sgemm b");
-  }
-  need(env, c, co + 1.0 + (batch - 1.0) * ldcb + (m - 1.0) * ldc + (n - 1.0), "sgemm c");
-  sgemm(batch, m, n, k, StridedMatrix{a.data + ao, ar, ac, ab}, StridedMatrix{b.data + bo, br, bc, bb}, c.data + co,
-        ldc, ldcb, accumulate);
-  return env.Undefined();
-}
-
 std::vector<long> long_list(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (!info[i].IsArray()) throw_type(info.Env(), std::string("native: ") + name + " must be an array");
   Napi::Array arr = info[i].As<Napi::Array>();
@@ -155,6 +129,51 @@ std::vector<long> long_list(const Napi::CallbackInfo& info, size_t i, const char
   }
   return out;
 }
+
+// sgemm(batchDims, m, n, k, a, aOff, aRow, aCol, aBatchStrides, b, bOff, bRow, bCol, bBatchStrides, c, cOff, ldc,
+//       ldcb, accumulate): the batch axes are lists (one entry per axis, at most GemmBatch::kMaxRank)
+Napi::Value Sgemm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::vector<long> dims = long_list(info, 0, "batchDims");
+  const long m = integer(info, 1, "m"), n = integer(info, 2, "n"), k = integer(info, 3, "k");
+  auto a = f32(info, 4, "a");
+  const long ao = integer(info, 5, "aOffset"), ar = integer(info, 6, "aRow"), ac = integer(info, 7, "aCol");
+  const std::vector<long> as = long_list(info, 8, "aBatchStrides");
+  auto b = f32(info, 9, "b");
+  const long bo = integer(info, 10, "bOffset"), br = integer(info, 11, "bRow"), bc = integer(info, 12, "bCol");
+  const std::vector<long> bs = long_list(info, 13, "bBatchStrides");
+  auto c = f32(info, 14, "c");
+  const long co = integer(info, 15, "cOffset"), ldc = integer(info, 16, "ldc"), ldcb = integer(info, 17, "ldcb");
+  const bool accumulate = info[18].ToBoolean();
+  if (dims.size() > static_cast<size_t>(GemmBatch::kMaxRank))
+    throw_range(env, "native: sgemm takes at most " + std::to_string(GemmBatch::kMaxRank) + " batch axes");
+  if (as.size() != dims.size() || bs.size() != dims.size())
+    throw_range(env, "native: sgemm batch stride lists must have one entry per batch axis");
+  GemmBatch batch;
+  batch.rank = static_cast<int>(dims.size());
+  double count = 1, alast = ao, blast = bo;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    batch.dims[i] = dims[i];
+    batch.a[i] = as[i];
+    batch.b[i] = bs[i];
+    count *= static_cast<double>(dims[i]);
+    if (dims[i] > 0) {
+      alast += (dims[i] - 1.0) * as[i];
+      blast += (dims[i] - 1.0) * bs[i];
+    }
+  }
+  if (count == 0 || m == 0 || n == 0) return env.Undefined();
+  if (ldc < n) throw_range(env, "native: sgemm ldc < n");
+  if (k > 0) {
+    need(env, a, alast + 1.0 + (m - 1.0) * ar + (k - 1.0) * ac, "sgemm a");
+    need(env, b, blast + 1.0 + (k - 1.0) * br + (n - 1.0) * bc, "sgemm b");
+  }
+  need(env, c, co + 1.0 + (count - 1.0) * ldcb + (m - 1.0) * ldc + (n - 1.0), "sgemm c");
+  sgemm_batched(batch, m, n, k, StridedMatrix{a.data + ao, ar, ac, 0}, StridedMatrix{b.data + bo, br, bc, 0},
+                c.data + co, ldc, ldcb, accumulate);
+  return env.Undefined();
+}
+
 
 // Operands of binary(op, shape, a, aStrides, b, bStrides, out) and compare(...): bounds-checked against the shape.
 struct BroadcastArgs {

@@ -244,31 +244,56 @@ void gemm_one(const Gemm& g, bool use_pool, int worker) {
 
 }  // namespace
 
-void sgemm(long batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc, long ldcb,
-           bool accumulate) {
-  if (batch <= 0 || m <= 0 || n <= 0) return;
+long GemmBatch::count() const {
+  long total = 1;
+  for (int i = 0; i < rank; ++i) total *= dims[i];
+  return total;
+}
+
+void sgemm_batched(const GemmBatch& batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc,
+                   long ldcb, bool accumulate) {
+  const long count = batch.count();
+  if (count <= 0 || m <= 0 || n <= 0) return;
   const KernelTable& kt = active_kernels();
   ThreadPool& pool = ThreadPool::instance();
   const double flops_each = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   auto make = [&](long bi) {
+    long ao = 0, bo = 0;
+    for (long rest = bi, i = batch.rank - 1; i >= 0; --i) {
+      const long idx = rest % batch.dims[i];
+      rest /= batch.dims[i];
+      ao += idx * batch.a[i];
+      bo += idx * batch.b[i];
+    }
     return Gemm{kt,
                 m,
                 n,
                 k,
-                StridedMatrix{a.data + bi * a.batch, a.row, a.col, a.batch},
-                StridedMatrix{b.data + bi * b.batch, b.row, b.col, b.batch},
+                StridedMatrix{a.data + ao, a.row, a.col, 0},
+                StridedMatrix{b.data + bo, b.row, b.col, 0},
                 c + bi * ldcb,
                 ldc,
                 accumulate};
   };
-  const bool batch_parallel = batch >= 2 && pool.threads() > 1 && flops_each < 8 * kParallelFlops &&
-                              flops_each * static_cast<double>(batch) >= kParallelFlops;
+  // Many small products: one product per task, each single-threaded (splitting one would cost more than it saves).
+  const bool batch_parallel = count >= 2 && pool.threads() > 1 && flops_each < 8 * kParallelFlops &&
+                              flops_each * static_cast<double>(count) >= kParallelFlops;
   if (batch_parallel) {
-    pool.parallel_for(batch, [&](long bi, int w) { gemm_one(make(bi), false, w); });
+    pool.parallel_for(count, [&](long bi, int w) { gemm_one(make(bi), false, w); });
     return;
   }
   const bool use_pool = worth_threads(m, n, k);
-  for (long bi = 0; bi < batch; ++bi) gemm_one(make(bi), use_pool, 0);
+  for (long bi = 0; bi < count; ++bi) gemm_one(make(bi), use_pool, 0);
+}
+
+void sgemm(long batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc, long ldcb,
+           bool accumulate) {
+  GemmBatch one;
+  one.rank = 1;
+  one.dims[0] = batch;
+  one.a[0] = a.batch;
+  one.b[0] = b.batch;
+  sgemm_batched(one, m, n, k, a, b, c, ldc, ldcb, accumulate);
 }
 
 size_t packed_b_floats(long k, long n) {

@@ -10,9 +10,27 @@ struct StridedMatrix {
 };
 
 /**
- * C[b] (+)= A[b]·B[b] for b < batch, A[b] M×K, B[b] K×N, C row-major with leading dimension ldc and batch stride
- * ldcb. Any strides (transposes, broadcast batch = 0) are absorbed by packing.
+ * The batch axes of a product: product number `index` is row-major over `dims`, and each operand finds its matrix
+ * at Σ index_i·stride_i with its own strides (0 broadcasts). Several axes with unrelated strides (the heads of a
+ * permuted attention tensor) run as one call, so the threads split all of the products, not one axis at a time.
  */
+struct GemmBatch {
+  static constexpr int kMaxRank = 8;
+  int rank = 0;
+  long dims[kMaxRank] = {};
+  long a[kMaxRank] = {};
+  long b[kMaxRank] = {};
+  long count() const;
+};
+
+/**
+ * C[b] (+)= A[b]·B[b] for every batch index b, A[b] M×K, B[b] K×N, C row-major with leading dimension ldc and batch
+ * stride ldcb. Any strides (transposes, broadcast batch = 0) are absorbed by packing; a.batch and b.batch are unused.
+ */
+void sgemm_batched(const GemmBatch& batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc,
+                   long ldcb, bool accumulate);
+
+/** sgemm_batched over one batch axis of `batch` products with strides a.batch and b.batch. */
 void sgemm(long batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc, long ldcb,
            bool accumulate);
 

@@ -32,10 +32,11 @@ export interface NativeAddon {
   setIsa(isa: string): boolean;
   scratchBytes(): number;
   releaseScratch(): void;
+  /** The batch axes are lists: C's products run row-major over `batchDims` (at most 8 axes), A and B step by their strides. */
   sgemm(
-    batch: number, m: number, n: number, k: number,
-    a: F32, aOffset: number, aRow: number, aCol: number, aBatch: number,
-    b: F32, bOffset: number, bRow: number, bCol: number, bBatch: number,
+    batchDims: number[], m: number, n: number, k: number,
+    a: F32, aOffset: number, aRow: number, aCol: number, aBatchStrides: number[],
+    b: F32, bOffset: number, bRow: number, bCol: number, bBatchStrides: number[],
     c: F32, cOffset: number, ldc: number, ldcb: number, accumulate: boolean,
   ): void;
   binary(op: number, shape: number[], a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32): void;

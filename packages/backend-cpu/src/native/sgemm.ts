@@ -77,7 +77,7 @@ export function sgemm(args: SgemmArgs): Float32Array {
   const out = output(fn, args.out, batch * m * n, `[${batch}, ${m}, ${n}]`);
   if (batch > 0 && m > 0 && k > 0) minLength(fn, 'a', a, lastIndex(al, batch, m, k) + 1, `A is [${batch}, ${m}, ${k}] with its layout`);
   if (batch > 0 && n > 0 && k > 0) minLength(fn, 'b', b, lastIndex(bl, batch, k, n) + 1, `B is [${batch}, ${k}, ${n}] with its layout`);
-  requireAddon(fn).sgemm(batch, m, n, k, a, al.offset, al.row, al.col, al.batch, b, bl.offset, bl.row, bl.col, bl.batch, out, 0, n, m * n, accumulate);
+  requireAddon(fn).sgemm([batch], m, n, k, a, al.offset, al.row, al.col, [al.batch], b, bl.offset, bl.row, bl.col, [bl.batch], out, 0, n, m * n, accumulate);
   return out;
 }
 
