@@ -30,6 +30,8 @@ struct KernelTable {
   void (*unary)(UnaryOp op, long n, const float* x, float* out);
   float (*reduce_sum)(const float* x, long n);
   float (*reduce_max)(const float* x, long n);
+  // out[j] = Σ_r x[r·ldx + j] for j < w, each sum in double precision in row order (bit-exact with a scalar loop).
+  void (*column_sums)(long rows, long w, const float* x, long ldx, float* out);
   // q = clamp(rne(x/s) + z, qmin, qmax); out = (q − z)·s.
   void (*fake_quant)(long n, const float* x, float s, float z, float qmin, float qmax, float* out);
   // Packed-weight dot products for one weight row against m ≤ 4 activation rows (see packed_matmul.cc).

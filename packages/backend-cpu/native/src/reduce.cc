@@ -87,6 +87,17 @@ void reduce_block(int op, long outer, long reduced, long inner, const float* x, 
     return;
   }
   // reduce leading (or middle) axes: walk the reduced rows in order and update a run of outputs from each
+  if (op == 0) {
+    const KernelTable& kt = active_kernels();
+    chunks(outer * inner, reduced, [&](long b, long e) {
+      for (long i = b; i < e;) {
+        const long o = i / inner, c0 = i % inner, w = std::min(inner, c0 + (e - i)) - c0;
+        kt.column_sums(reduced, w, x + o * reduced * inner + c0, inner, out + o * inner + c0);
+        i += w;
+      }
+    });
+    return;
+  }
   chunks(outer * inner, reduced, [&](long b, long e) {
     std::vector<double> acc(static_cast<size_t>(std::min(e - b, inner)));
     long i = b;

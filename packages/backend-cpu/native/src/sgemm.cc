@@ -172,7 +172,11 @@ void gemm_packed(const Gemm& g, bool use_pool, int worker, const float* prepacke
   if (mblocks == 1 && nblocks > 1) {
     const long mpad = ceil_div(g.m, mr) * mr;
     float* dst = gathered_a[worker].floats(static_cast<size_t>(mpad * g.k));
-    for (long pc = 0; pc < g.k; pc += kKc) pack_a_block(g.a, 0, g.m, pc, std::min(kKc, g.k - pc), mr, dst + pc * mpad);
+    auto pack = [&](long b, int) { pack_a_block(g.a, 0, g.m, b * kKc, std::min(kKc, g.k - b * kKc), mr, dst + b * kKc * mpad); };
+    const long kblocks = ceil_div(g.k, kKc);
+    if (use_pool && kblocks > 1) pool.parallel_for(kblocks, pack);  // a deep K (a weight gradient xᵀ·dy) packs in parallel
+    else
+      for (long b = 0; b < kblocks; ++b) pack(b, worker);
     shared_a = dst;
   }
   auto tile = [&](long t, int w) {
