@@ -97,8 +97,8 @@ struct Gemm {
   bool accumulate;
 };
 
-// One tile of C: rows [i0, i0+mc), B panels [jp0, jp1). `shared_a` is all of A packed once (when every tile
-// covers the same rows), or null to pack this tile's rows here.
+// One tile of C: rows [i0, i0+mc), B panels [jp0, jp1). `shared_a` is this tile's rows of A already packed (K block
+// pc at shared_a + pc·mpad), or null to pack them here.
 void gemm_tile(const Gemm& g, const float* bpacked, long i0, long mc, long jp0, long jp1, int worker,
                const float* shared_a) {
   const int mr = g.kt.mr, nr = g.kt.nr;
@@ -166,24 +166,27 @@ void gemm_packed(const Gemm& g, bool use_pool, int worker, const float* prepacke
   while (threads > 1 && mblocks * ceil_div(panels, panels_per_tile) < 4L * threads && panels_per_tile > 2)
     panels_per_tile = ceil_div(panels_per_tile, 2);
   const long nblocks = ceil_div(panels, panels_per_tile);
-  // One block of rows split into several column tiles (small M, e.g. an LSTM step at batch 32): pack A once for
-  // all tiles instead of once per tile.
+  // Row blocks split into several column tiles: pack all of A once (every block, every K block, in parallel) instead
+  // of once per tile, which for mid-size products (1024×128·128×128) repacked A up to 4 times.
   const float* shared_a = nullptr;
-  if (mblocks == 1 && nblocks > 1) {
-    const long mpad = ceil_div(g.m, mr) * mr;
-    float* dst = gathered_a[worker].floats(static_cast<size_t>(mpad * g.k));
-    auto pack = [&](long b, int) { pack_a_block(g.a, 0, g.m, b * kKc, std::min(kKc, g.k - b * kKc), mr, dst + b * kKc * mpad); };
+  if (nblocks > 1) {
     const long kblocks = ceil_div(g.k, kKc);
-    if (use_pool && kblocks > 1) pool.parallel_for(kblocks, pack);  // a deep K (a weight gradient xᵀ·dy) packs in parallel
+    float* dst = gathered_a[worker].floats(static_cast<size_t>(mblocks * mc_max * g.k));
+    auto pack = [&](long t, int) {
+      const long mb = t / kblocks, pc = (t % kblocks) * kKc;
+      const long i0 = mb * mc_max, mc = std::min(mc_max, g.m - i0), mpad = ceil_div(mc, mr) * mr;
+      pack_a_block(g.a, i0, mc, pc, std::min(kKc, g.k - pc), mr, dst + mb * mc_max * g.k + pc * mpad);
+    };
+    if (use_pool && mblocks * kblocks > 1) pool.parallel_for(mblocks * kblocks, pack);
     else
-      for (long b = 0; b < kblocks; ++b) pack(b, worker);
+      for (long t = 0; t < mblocks * kblocks; ++t) pack(t, worker);
     shared_a = dst;
   }
   auto tile = [&](long t, int w) {
     const long tm = t % mblocks, tn = t / mblocks;
     const long i0 = tm * mc_max, mc = std::min(mc_max, g.m - i0);
     const long jp0 = tn * panels_per_tile, jp1 = std::min(panels, jp0 + panels_per_tile);
-    gemm_tile(g, bpacked, i0, mc, jp0, jp1, use_pool ? w : worker, shared_a);
+    gemm_tile(g, bpacked, i0, mc, jp0, jp1, use_pool ? w : worker, shared_a == nullptr ? nullptr : shared_a + tm * mc_max * g.k);
   };
   if (use_pool) pool.parallel_for(mblocks * nblocks, tile);
   else
