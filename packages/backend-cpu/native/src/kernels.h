@@ -16,6 +16,9 @@ struct KernelTable {
   // sgemm micro-kernel: C[MR×NR] (+)= Apanel[kc×MR]ᵀ·Bpanel[kc×NR]; panels are packed and 64-byte aligned.
   int mr, nr;
   void (*gemm_micro)(long kc, const float* a, const float* b, float* c, long ldc, int accumulate);
+  // The same with fewer rows (mr_short < mr), for row counts that mr divides badly (32, 64, 128 with mr = 14).
+  int mr_short;
+  void (*gemm_micro_short)(long kc, const float* a, const float* b, float* c, long ldc, int accumulate);
   // c[i, 0:n] (+)= Σ_k a[i, k]·b[k, 0:n] for i < m ≤ 4: row-major B, read once (small-M path).
   void (*gemm_small_m_rowmajor_b)(long m, long n, long k, const float* a, long lda, const float* b, long ldb,
                                   float* c, long ldc, int accumulate);

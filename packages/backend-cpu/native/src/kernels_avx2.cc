@@ -2,6 +2,7 @@
 #define NIB_NS isa_avx2
 #define NIB_VL 8
 #define NIB_MR 6
+#define NIB_MR_SHORT 4
 #define NIB_NAME "avx2"
 #include "kernels.inc"
 

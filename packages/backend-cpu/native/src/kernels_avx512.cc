@@ -2,6 +2,7 @@
 #define NIB_NS isa_avx512
 #define NIB_VL 16
 #define NIB_MR 14
+#define NIB_MR_SHORT 8
 #define NIB_NAME "avx512"
 #include "kernels.inc"
 

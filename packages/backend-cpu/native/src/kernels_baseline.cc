@@ -2,6 +2,7 @@
 #define NIB_NS isa_baseline
 #define NIB_VL 4
 #define NIB_MR 6
+#define NIB_MR_SHORT 4
 #define NIB_NAME "baseline"
 #include "kernels.inc"
 

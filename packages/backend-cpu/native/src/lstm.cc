@@ -157,7 +157,7 @@ void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, lo
     for (long b = 0; b < B; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
     const StridedMatrix hp = t == 0 ? StridedMatrix{h0, H, 1, 0} : StridedMatrix{y + (t - 1) * Y2, T * Y2, 1, 0};
     sgemm_prepacked(B, G, H, hp, whm, whp, z, G, true);
-    for_rows(B, B * H, [&](long b) {
+    for_rows(B, 8 * B * H, [&](long b) {  // three sigmoids and two tanh per element: worth a thread sooner
       float* ht = y + (b * T + t) * Y2;
       const float* cp = t == 0 ? c0 + b * H : ht - Y2 + H;
       kt.lstm_gates(1, H, z + b * G, G, nullptr, cp, ht + H, ht, gates == nullptr ? nullptr : gates + (b * T + t) * G, G);

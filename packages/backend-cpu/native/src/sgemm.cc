@@ -97,11 +97,23 @@ struct Gemm {
   bool accumulate;
 };
 
+// Rows per micro-panel for a product of m rows: the short kernel when the main one would compute ≥ 5% more rows
+// than there are (m = 32 with mr = 14 computes 42), which costs more than the short kernel's lower FMA density.
+int panel_rows(const KernelTable& kt, long m) {
+  const long main_rows = (m + kt.mr - 1) / kt.mr * kt.mr;
+  const long short_rows = (m + kt.mr_short - 1) / kt.mr_short * kt.mr_short;
+  return static_cast<double>(short_rows) < 0.95 * static_cast<double>(main_rows) ? kt.mr_short : kt.mr;
+}
+
+using MicroKernel = void (*)(long kc, const float* a, const float* b, float* c, long ldc, int accumulate);
+MicroKernel micro_for(const KernelTable& kt, int mr) { return mr == kt.mr ? kt.gemm_micro : kt.gemm_micro_short; }
+
 // One tile of C: rows [i0, i0+mc), B panels [jp0, jp1). `shared_a` is this tile's rows of A already packed (K block
 // pc at shared_a + pc·mpad), or null to pack them here.
 void gemm_tile(const Gemm& g, const float* bpacked, long i0, long mc, long jp0, long jp1, int worker,
                const float* shared_a) {
-  const int mr = g.kt.mr, nr = g.kt.nr;
+  const int mr = panel_rows(g.kt, g.m), nr = g.kt.nr;
+  const MicroKernel micro = micro_for(g.kt, mr);
   const long mpad = ceil_div(mc, mr) * mr;
   float* own_a = shared_a == nullptr ? packed_a[worker].floats(static_cast<size_t>(mpad * kKc)) : nullptr;
   alignas(64) float tmp[32 * 64];
@@ -120,9 +132,9 @@ void gemm_tile(const Gemm& g, const float* bpacked, long i0, long mc, long jp0, 
         const long h = std::min<long>(mr, mc - ir * mr);
         float* cp = g.c + i * g.ldc + j;
         if (h == mr && w == nr) {
-          g.kt.gemm_micro(kc, ap, bp, cp, g.ldc, acc);
+          micro(kc, ap, bp, cp, g.ldc, acc);
         } else {
-          g.kt.gemm_micro(kc, ap, bp, tmp, nr, 0);
+          micro(kc, ap, bp, tmp, nr, 0);
           for (long ii = 0; ii < h; ++ii)
             for (long jj = 0; jj < w; ++jj)
               cp[ii * g.ldc + jj] = acc ? cp[ii * g.ldc + jj] + tmp[ii * nr + jj] : tmp[ii * nr + jj];
@@ -150,7 +162,7 @@ void pack_b_all(const StridedMatrix& b, long k, long n, int nr, float* dst, bool
 // `prepacked` is B already packed by pack_b_all (reused across calls), or null to pack it here.
 void gemm_packed(const Gemm& g, bool use_pool, int worker, const float* prepacked = nullptr) {
   ThreadPool& pool = ThreadPool::instance();
-  const int mr = g.kt.mr, nr = g.kt.nr;
+  const int mr = panel_rows(g.kt, g.m), nr = g.kt.nr;
   const long panels = ceil_div(g.n, nr);
   const int threads = use_pool ? pool.threads() : 1;
   const float* bpacked = prepacked;
@@ -160,7 +172,11 @@ void gemm_packed(const Gemm& g, bool use_pool, int worker, const float* prepacke
     bpacked = dst;
   }
 
-  const long mc_max = static_cast<long>(mr) * (mr >= 12 ? 12 : 16);
+  long mc_max = static_cast<long>(mr) * (mr >= 12 ? 12 : 16);
+  // Narrow products (one or two B panels, e.g. a weight gradient with 32 outputs) split their rows finer so that
+  // every thread gets a tile.
+  while (threads > 1 && ceil_div(g.m, mc_max) * panels < 2L * threads && mc_max > mr)
+    mc_max = std::max<long>(mr, ceil_div(mc_max / 2, mr) * mr);
   const long mblocks = ceil_div(g.m, mc_max);
   long panels_per_tile = panels;
   while (threads > 1 && mblocks * ceil_div(panels, panels_per_tile) < 4L * threads && panels_per_tile > 2)

@@ -85,7 +85,7 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
     );
   });
 
-  it('is correct across block boundaries on every ISA and thread count (M > MC, K > KC, partial tiles)', () => {
+  it('is correct across block boundaries on every ISA and thread count (M > MC, K > KC, partial tiles, short kernel)', () => {
     const isas = nativeInfo().supportedIsas as ('avx512' | 'avx2' | 'baseline')[];
     const original = nativeInfo();
     try {
@@ -96,6 +96,11 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
             [170, 130, 300, false, true],
             [3, 1000, 257, false, false],
             [4, 300, 200, true, true],
+            // row counts the main micro-kernel divides badly: the short kernel, over two row blocks (144 = 128 + 16)
+            [144, 97, 300, false, true],
+            [32, 520, 300, true, false],
+            // one B panel: rows split finer so that both threads get a tile
+            [128, 33, 600, false, false],
           ] as const) {
             setNativeIsa(isa);
             setNativeThreads(threads);
