@@ -26,6 +26,11 @@ export class NativeCpuBackend extends CpuBackend {
    * backward (which receives that output) reuses them instead of recomputing z = xProj + h·Wh for every step.
    */
   private readonly lstmGates = new Map<BufferId, { readonly inputs: string; readonly gates: Float32Array }>();
+  /**
+   * Gate arrays of freed outputs, by length, for the next forward of the same shape: a training loop would otherwise
+   * allocate (and page-fault in, and make V8 collect) B·T·4H floats every step.
+   */
+  private readonly spareGates = new Map<number, Float32Array>();
 
   constructor(addon: NativeAddon, options: CpuBackendOptions = {}) {
     super({ ...options, name: options.name ?? 'cpu' });
@@ -34,7 +39,16 @@ export class NativeCpuBackend extends CpuBackend {
 
   override decRef(buffer: BufferId): void {
     super.decRef(buffer);
-    if (this.lstmGates.has(buffer) && !this.isLive(buffer)) this.lstmGates.delete(buffer);
+    const kept = this.lstmGates.get(buffer);
+    if (kept !== undefined && !this.isLive(buffer)) {
+      this.lstmGates.delete(buffer);
+      this.spareGates.set(kept.gates.length, kept.gates); // one spare per length: enough for a training loop
+    }
+  }
+
+  override releaseFreed(): void {
+    super.releaseFreed();
+    this.spareGates.clear();
   }
 
   override memory(): { buffers: number; bytes: number } {
@@ -173,7 +187,9 @@ export class NativeCpuBackend extends CpuBackend {
     if (!outs.every(f32)) return false;
     const inputs = [xp, wh, h0, c0].map((v) => `${v!.buffer}@${v!.offset}:${v!.strides.join(',')}`).join(' ');
     if (call.op === 'lstmSequence') {
-      const gates = new Float32Array(b * steps * h4);
+      const length = b * steps * h4;
+      const gates = this.spareGates.get(length) ?? new Float32Array(length); // the kernel writes every gate
+      this.spareGates.delete(length);
       this.addon.lstmSequence(...args, outs[0]!, gates);
       this.lstmGates.set(call.outputs[0]!.buffer, { inputs, gates });
     } else {

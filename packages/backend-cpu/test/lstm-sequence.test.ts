@@ -146,4 +146,27 @@ describe('native lstmSequenceGrad', () => {
       { numRuns: 20 },
     );
   });
+
+  it('a training loop reuses the gate arrays of freed outputs, and the stale gates never leak into a result', () => {
+    const twoSteps = caseOf(wideDims).chain((c) => fc.tuple(fc.constant(c), vals(c.xp.length), vals(c.wh.length)));
+    fc.assert(
+      fc.property(twoSteps, ([first, xp, wh]) => {
+        const step = (runtime: Runtime, c: typeof first) => {
+          const xs = inputs(runtime, c);
+          const gy = tensor(c.gy, { runtime, shape: [c.b, c.t, 2, c.h] });
+          const { value, grads } = valueAndGrad((...a: Tensor[]) => lstmSequence(a[0]!, a[1]!, a[2]!, a[3]!).mul(gy).sum())(...xs);
+          const out = [value.dataSync(), ...grads.map((g) => g.dataSync())];
+          [value, gy, ...grads, ...xs].forEach((t) => t.dispose());
+          return out;
+        };
+        const second = { ...first, xp, wh }; // same shapes, new values: the second forward gets the first's gate array
+        const loop = createRuntime({ backends: [nativeFactory({ name: 'cpu-native' })] });
+        step(loop, first);
+        const reused = step(loop, second);
+        const fresh = step(createRuntime({ backends: [nativeFactory({ name: 'cpu-native' })] }), second);
+        reused.forEach((r, i) => expect(Buffer.from(r.buffer).equals(Buffer.from(fresh[i]!.buffer)), `output ${i}`).toBe(true));
+      }),
+      { numRuns: 15 },
+    );
+  });
 });
