@@ -65,6 +65,8 @@ export class CpuBackend implements Backend {
   private readonly round32: (x: number) => number;
   /** Freed arrays by `${dtype}:${length}`, reused by alloc (see CpuBackendOptions.reuseBytes). */
   private readonly freed = new Map<string, HostArray[]>();
+  /** The same arrays, oldest free first: a full pool evicts from here, so shapes no longer used make room for new ones. */
+  private readonly freedOrder = new Map<HostArray, string>();
   private freedBytes = 0;
   private readonly reuseBytes: number;
   private readonly reuseMinBytes: number;
@@ -103,11 +105,13 @@ export class CpuBackend implements Backend {
       this.slots.delete(buffer);
       this.liveBytes -= s.bytes;
       const held = s.data.byteLength;
-      if (held >= this.reuseMinBytes && held > 0 && this.freedBytes + held <= this.reuseBytes) {
+      if (held >= this.reuseMinBytes && held > 0 && held <= this.reuseBytes) {
+        this.evictFreed(this.freedBytes + held - this.reuseBytes);
         const key = `${s.dtype}:${s.data.length}`;
         const list = this.freed.get(key);
         if (list) list.push(s.data);
         else this.freed.set(key, [s.data]);
+        this.freedOrder.set(s.data, key);
         this.freedBytes += held;
       }
     }
@@ -117,13 +121,32 @@ export class CpuBackend implements Backend {
   private reuse(dtype: DType, numel: number): HostArray | undefined {
     const data = this.freed.get(`${dtype}:${numel}`)?.pop();
     if (data === undefined) return undefined;
+    this.freedOrder.delete(data);
     this.freedBytes -= data.byteLength;
     return data;
+  }
+
+  /**
+   * Drops the longest-freed arrays until `bytes` are gone: a training loop that moves on to another model (or a
+   * bench that runs several cases in one process) would otherwise find the pool full of arrays of the old shapes
+   * and allocate — and page-fault in, and make V8 collect — every array of the new ones.
+   */
+  private evictFreed(bytes: number): void {
+    for (const [data, key] of this.freedOrder) {
+      if (bytes <= 0) return;
+      this.freedOrder.delete(data);
+      const list = this.freed.get(key)!;
+      list.splice(list.indexOf(data), 1);
+      if (list.length === 0) this.freed.delete(key);
+      this.freedBytes -= data.byteLength;
+      bytes -= data.byteLength;
+    }
   }
 
   /** Drops the arrays kept for reuse (the memory returns to the JS heap's garbage collector). */
   releaseFreed(): void {
     this.freed.clear();
+    this.freedOrder.clear();
     this.freedBytes = 0;
   }
 

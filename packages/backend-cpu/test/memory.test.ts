@@ -1,4 +1,5 @@
 // Memory: ops never consume inputs; scope frees temporaries; `using` disposes; views share buffers.
+import type { BufferId } from '@nibble/core';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, keep, pad, scope, scopeAsync, tensor, type Tensor, zeros } from '@nibble/core';
 import { cpuFactory } from '../src/index.ts';
@@ -98,5 +99,22 @@ describe('reuse of freed host arrays', () => {
     for (let i = 0; i < 50; i++) scope(() => tensor(values, { runtime: rt, shape: [n] }).mul(i).add(1).dataSync());
     expect(rt.memory()).toEqual(before);
     expect(() => cpuFactory({ reuseBytes: -1 }).createSync!()).toThrow(/reuseBytes -1; expected a number ≥ 0/);
+  });
+
+  it('a full pool evicts the longest-freed arrays, so a new shape is reused after an old one filled the pool', () => {
+    const cap = 4 * n * 4; // room for four arrays of n floats
+    const backend = cpuFactory({ name: 'cpu-reuse-evict', reuseBytes: cap }).createSync!();
+    const free = (ids: BufferId[]) => ids.forEach((id) => backend.decRef(id));
+    free(Array.from({ length: 4 }, () => backend.alloc('float32', n))); // the pool is now full of [n] arrays
+    const shape2 = n / 2 + 16; // another length, still above the reuse threshold
+    const marked = Float32Array.from({ length: shape2 }, (_, i) => i + 1);
+    for (let round = 0; round < 3; round++) {
+      const id = backend.alloc('float32', shape2);
+      const got = backend.readSync(id) as Float32Array;
+      // from the second round on, the array freed in the round before comes back with its contents
+      if (round > 0) expect(got[shape2 - 1], `round ${round}`).toBe(shape2);
+      backend.write(id, marked);
+      free([id]);
+    }
   });
 });
