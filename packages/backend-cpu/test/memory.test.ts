@@ -1,8 +1,9 @@
 // Memory: ops never consume inputs; scope frees temporaries; `using` disposes; views share buffers.
-import type { BufferId } from '@nibble/core';
+import type { BufferId } from '@nibble/core/spi';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, keep, pad, scope, scopeAsync, tensor, type Tensor, zeros } from '@nibble/core';
 import { cpuFactory } from '../src/index.ts';
+import { CpuBackend } from '../src/backend.ts';
 
 const runtime = createRuntime({ backends: [cpuFactory()] });
 
@@ -103,7 +104,7 @@ describe('reuse of freed host arrays', () => {
 
   it('a full pool evicts the longest-freed arrays, so a new shape is reused after an old one filled the pool', () => {
     const cap = 4 * n * 4; // room for four arrays of n floats
-    const backend = cpuFactory({ name: 'cpu-reuse-evict', reuseBytes: cap }).createSync!();
+    const backend = new CpuBackend({ name: 'cpu-reuse-evict', reuseBytes: cap });
     const free = (ids: BufferId[]) => ids.forEach((id) => backend.decRef(id));
     free(Array.from({ length: 4 }, () => backend.alloc('float32', n))); // the pool is now full of [n] arrays
     const shape2 = n / 2 + 16; // another length, still above the reuse threshold
