@@ -173,6 +173,10 @@ export class CpuBackend implements Backend {
 
   /** The host array behind a view's buffer (subclasses run other kernels on it). */
   protected readonly lookup = (v: TensorView): HostArray => this.slot(v.buffer).data;
+  /** The host array of a buffer this backend allocated for itself (e.g. state kept beside an output). */
+  protected hostArray(buffer: BufferId): HostArray {
+    return this.slot(buffer).data;
+  }
 
   run(call: KernelCall<KernelOp>): void {
     const lookup = this.lookup;

@@ -25,12 +25,7 @@ export class NativeCpuBackend extends CpuBackend {
    * The activated gates of each live lstmSequence output, keyed by its buffer and freed with it, so that the
    * backward (which receives that output) reuses them instead of recomputing z = xProj + h·Wh for every step.
    */
-  private readonly lstmGates = new Map<BufferId, { readonly inputs: string; readonly gates: Float32Array }>();
-  /**
-   * Gate arrays of freed outputs, by length, for the next forward of the same shape: a training loop would otherwise
-   * allocate (and page-fault in, and make V8 collect) B·T·4H floats every step.
-   */
-  private readonly spareGates = new Map<number, Float32Array>();
+  private readonly lstmGates = new Map<BufferId, { readonly inputs: string; readonly gates: Float32Array; readonly buffer: BufferId }>();
 
   constructor(addon: NativeAddon, options: CpuBackendOptions = {}) {
     super({ ...options, name: options.name ?? 'cpu' });
@@ -42,20 +37,8 @@ export class NativeCpuBackend extends CpuBackend {
     const kept = this.lstmGates.get(buffer);
     if (kept !== undefined && !this.isLive(buffer)) {
       this.lstmGates.delete(buffer);
-      this.spareGates.set(kept.gates.length, kept.gates); // one spare per length: enough for a training loop
+      super.decRef(kept.buffer); // back to the reuse pool: the next step's forward gets it instead of a fresh array
     }
-  }
-
-  override releaseFreed(): void {
-    super.releaseFreed();
-    this.spareGates.clear();
-  }
-
-  override memory(): { buffers: number; bytes: number } {
-    const m = super.memory();
-    let bytes = 0;
-    for (const { gates } of this.lstmGates.values()) bytes += gates.byteLength;
-    return { buffers: m.buffers, bytes: m.bytes + bytes };
   }
 
   override run(call: KernelCall<KernelOp>): void {
@@ -187,11 +170,16 @@ export class NativeCpuBackend extends CpuBackend {
     if (!outs.every(f32)) return false;
     const inputs = [xp, wh, h0, c0].map((v) => `${v!.buffer}@${v!.offset}:${v!.strides.join(',')}`).join(' ');
     if (call.op === 'lstmSequence') {
-      const length = b * steps * h4;
-      const gates = this.spareGates.get(length) ?? new Float32Array(length); // the kernel writes every gate
-      this.spareGates.delete(length);
+      // a buffer of this backend, so that it is counted by memory() and reused like any other (the kernel writes
+      // every gate, so a reused array's old contents never show)
+      const buffer = this.alloc('float32', b * steps * h4);
+      const gates = this.hostArray(buffer);
+      if (!f32(gates)) {
+        super.decRef(buffer);
+        return false;
+      }
       this.addon.lstmSequence(...args, outs[0]!, gates);
-      this.lstmGates.set(call.outputs[0]!.buffer, { inputs, gates });
+      this.lstmGates.set(call.outputs[0]!.buffer, { inputs, gates, buffer });
     } else {
       const saved = y!.offset === 0 && isDense(y!, y!.shape) ? this.lstmGates.get(y!.buffer) : undefined;
       const gates = saved?.inputs === inputs ? saved.gates : null;

@@ -160,7 +160,8 @@ describe('native lstmSequenceGrad', () => {
           return out;
         };
         const second = { ...first, xp, wh }; // same shapes, new values: the second forward gets the first's gate array
-        const loop = createRuntime({ backends: [nativeFactory({ name: 'cpu-native' })] });
+        // every freed array kept for reuse, whatever its size: the second forward gets the first's gate array
+        const loop = createRuntime({ backends: [nativeFactory({ name: 'cpu-native-reuse-all', reuseMinBytes: 0 })] });
         step(loop, first);
         const reused = step(loop, second);
         const fresh = step(createRuntime({ backends: [nativeFactory({ name: 'cpu-native' })] }), second);

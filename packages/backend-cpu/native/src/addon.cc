@@ -174,7 +174,6 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-
 // Operands of binary(op, shape, a, aStrides, b, bStrides, out) and compare(...): bounds-checked against the shape.
 struct BroadcastArgs {
   std::vector<long> shape, as, bs;
