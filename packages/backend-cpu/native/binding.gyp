@@ -36,6 +36,7 @@
         "src/dispatch.cc",
         "src/lstm.cc",
         "src/lstm_small_batch.cc",
+        "src/normalization.cc",
         "src/openblas.cc",
         "src/ops.cc",
         "src/reduce.cc",

@@ -7,6 +7,7 @@ import { runConcat, runPad } from './kernels/movement.ts';
 import { runFakeQuant, runRandomBits } from './kernels/quant.ts';
 import { runPackedMatmul } from './kernels/packed.ts';
 import { runLstmSequence, runLstmSequenceGrad } from './kernels/lstm.ts';
+import { runLayerNorm, runLayerNormGrad, runSoftmax } from './kernels/normalization.ts';
 import { runArgmax, runReduce } from './kernels/reduce.ts';
 
 interface Slot {
@@ -47,7 +48,9 @@ export interface CpuBackendOptions {
 const MIN_REUSED_BYTES = 64 * 1024;
 const DEFAULT_REUSE_BYTES = 128 * 1024 * 1024;
 
-const CAPABILITIES: readonly Capability[] = ['matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad'];
+const CAPABILITIES: readonly Capability[] = [
+  'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad', 'softmax', 'layerNorm', 'layerNormGrad',
+];
 
 function poison(data: HostArray, fill: number): void {
   const float = data instanceof Float32Array || data instanceof Float64Array;
@@ -195,6 +198,9 @@ export class CpuBackend implements Backend {
       case 'packedMatmul': return runPackedMatmul(call as KernelCall<'packedMatmul'>, lookup, this.round32);
       case 'lstmSequence': return runLstmSequence(call as KernelCall<'lstmSequence'>, lookup);
       case 'lstmSequenceGrad': return runLstmSequenceGrad(call as KernelCall<'lstmSequenceGrad'>, lookup);
+      case 'softmax': return runSoftmax(call as KernelCall<'softmax'>, lookup);
+      case 'layerNorm': return runLayerNorm(call as KernelCall<'layerNorm'>, lookup);
+      case 'layerNormGrad': return runLayerNormGrad(call as KernelCall<'layerNormGrad'>, lookup);
       default: throw new BackendError(`cpu: no kernel for op '${op}'`);
     }
   }

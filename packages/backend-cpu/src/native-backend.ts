@@ -55,6 +55,8 @@ export class NativeCpuBackend extends CpuBackend {
     if (call.inputs.some((v) => v.dtype !== 'float32')) return false;
     if (op === 'matmul') return this.matmul(call as KernelCall<'matmul'>, out);
     if (op === 'lstmSequence' || op === 'lstmSequenceGrad') return this.lstm(call as KernelCall<'lstmSequence' | 'lstmSequenceGrad'>);
+    if (op === 'softmax') return this.softmax(call as KernelCall<'softmax'>, out);
+    if (op === 'layerNorm' || op === 'layerNormGrad') return this.layerNorm(call as KernelCall<'layerNorm' | 'layerNormGrad'>);
     const first = call.inputs[0];
     if (first === undefined || (numel(first) < MIN_NATIVE_ELEMENTS && out.length < MIN_NATIVE_ELEMENTS)) return false;
     if (op === 'sum' || op === 'max') return this.reduce(call as KernelCall<'sum' | 'max'>, out);
@@ -161,10 +163,7 @@ export class NativeCpuBackend extends CpuBackend {
     if (xp!.strides[2] !== 1 || xp!.strides[0]! < 0 || xp!.strides[1]! < 0) return false;
     const XP = this.lookup(xp!);
     if (!f32(XP)) return false;
-    const dense = (v: TensorView) => {
-      const data = this.lookup(v);
-      return isDense(v, v.shape) && f32(data) ? data.subarray(v.offset, v.offset + numel(v)) : denseCopy(v, data);
-    };
+    const dense = (v: TensorView) => this.denseF32(v);
     const args = [b, steps, h4 / 4, XP.subarray(xp!.offset), xp!.strides[0]!, xp!.strides[1]!, dense(wh!), dense(h0!), dense(c0!)] as const;
     const outs = call.outputs.map((v) => this.lookup(v));
     if (!outs.every(f32)) return false;
@@ -185,6 +184,34 @@ export class NativeCpuBackend extends CpuBackend {
       const gates = saved?.inputs === inputs ? saved.gates : null;
       this.addon.lstmSequenceGrad(...args, dense(y!), dense(gy!), gates, outs[0]!, outs[1]!, outs[2]!, outs[3]!);
     }
+    return true;
+  }
+
+  /** The input's dense float32 data, or a dense copy of a strided view. */
+  private denseF32(v: TensorView): Float32Array {
+    const data = this.lookup(v);
+    return isDense(v, v.shape) && f32(data) ? data.subarray(v.offset, v.offset + numel(v)) : denseCopy(v, data);
+  }
+
+  /** softmax over the last axis (other axes take the TypeScript kernel); a strided input is made dense first. */
+  private softmax(call: KernelCall<'softmax'>, out: Float32Array): boolean {
+    const x = call.inputs[0]!;
+    const n = x.shape.at(-1)!;
+    if ((call.params as KernelParams['softmax']).axis !== x.shape.length - 1 || n === 0) return false;
+    this.addon.softmaxRows(this.denseF32(x), out.length / n, n, out);
+    return true;
+  }
+
+  /** Layer normalization over the last axis and its backward (gX, gGamma, gBeta); views are made dense first. */
+  private layerNorm(call: KernelCall<'layerNorm' | 'layerNormGrad'>): boolean {
+    const [x, gamma, third] = call.inputs.map((v) => this.denseF32(v)) as [Float32Array, Float32Array, Float32Array];
+    const outs = call.outputs.map((v) => this.lookup(v));
+    if (!outs.every(f32)) return false;
+    const d = gamma.length;
+    const rows = d === 0 ? 0 : x.length / d;
+    const { eps } = call.params as KernelParams['layerNorm'];
+    if (call.op === 'layerNorm') this.addon.layerNormRows(x, rows, d, gamma, third, eps, outs[0]!);
+    else this.addon.layerNormGradRows(x, rows, d, gamma, third, eps, outs[0]!, outs[1]!, outs[2]!);
     return true;
   }
 

@@ -102,3 +102,12 @@ export function forEachRow(
     }
   }
 }
+
+/** A dense float64 copy of a (possibly strided) view of `src`. */
+export function denseFloat64(view: TensorView, src: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(view.shape.reduce((a, d) => a * d, 1));
+  forEachStrided(view.shape, [view.strides], [view.offset], (i, offs) => {
+    out[i] = src[offs[0]!]!;
+  });
+  return out;
+}

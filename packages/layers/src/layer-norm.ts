@@ -1,4 +1,4 @@
-import { scope, ShapeError, type Tensor } from '@nibble/core';
+import { layerNorm, scope, ShapeError, type Tensor } from '@nibble/core';
 import { checkSize, Initializer, type LayerOptions } from './init.ts';
 import { Module } from './module.ts';
 
@@ -44,12 +44,15 @@ export class LayerNorm extends Module {
     if (x.rank < k || this.normalizedShape.some((d, i) => x.shape[x.rank - k + i] !== d)) {
       throw new ShapeError(`LayerNorm.forward: input has shape [${x.shape.join(',')}]; expected trailing axes [${this.normalizedShape.join(',')}]`);
     }
+    if (this.elementwiseAffine) {
+      // one fused kernel over the flattened trailing axes (views, no copies)
+      const d = this.normalizedShape.reduce((a, b) => a * b, 1);
+      return scope(() => layerNorm(x.reshape([...x.shape.slice(0, x.rank - k), d]), this.weight('weight').reshape([d]), this.weight('bias').reshape([d]), this.eps).reshape(x.shape));
+    }
     return scope(() => {
       const axes = this.normalizedShape.map((_, i) => x.rank - k + i);
       const centered = x.sub(x.mean(axes, true));
-      const normalized = centered.mul(centered.square().mean(axes, true).add(this.eps).rsqrt());
-      if (!this.elementwiseAffine) return normalized;
-      return normalized.mul(this.weight('weight')).add(this.weight('bias'));
+      return centered.mul(centered.square().mean(axes, true).add(this.eps).rsqrt());
     });
   }
 }

@@ -287,6 +287,66 @@ Napi::Value ReduceBlock(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// softmaxRows(x, rows, n, y)
+Napi::Value SoftmaxRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto x = f32(info, 0, "x");
+  const long rows = integer(info, 1, "rows"), n = integer(info, 2, "n");
+  auto y = f32(info, 3, "y");
+  need(env, x, static_cast<double>(rows) * n, "softmax x");
+  need(env, y, static_cast<double>(rows) * n, "softmax y");
+  softmax_rows(rows, n, x.data, y.data);
+  return env.Undefined();
+}
+
+template <class T>
+bool overlaps(const View<T>& a, const View<T>& b) {
+  return a.data < b.data + b.length && b.data < a.data + a.length;
+}
+
+// layerNormRows(x, rows, d, gamma, beta, eps, y)
+Napi::Value LayerNormRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto x = f32(info, 0, "x");
+  const long rows = integer(info, 1, "rows"), d = integer(info, 2, "d");
+  auto gamma = f32(info, 3, "gamma");
+  auto beta = f32(info, 4, "beta");
+  const double eps = number(info, 5, "eps");
+  auto y = f32(info, 6, "y");
+  const double n = static_cast<double>(rows) * d;
+  need(env, x, n, "layerNorm x");
+  need(env, y, n, "layerNorm y");
+  need(env, gamma, d, "layerNorm gamma");
+  need(env, beta, d, "layerNorm beta");
+  layer_norm_rows(rows, d, x.data, gamma.data, beta.data, static_cast<float>(eps), y.data);
+  return env.Undefined();
+}
+
+// layerNormGradRows(x, rows, d, gamma, gy, eps, gx, gGamma, gBeta); gx must not overlap x or gy (it is written
+// while they are still read).
+Napi::Value LayerNormGradRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto x = f32(info, 0, "x");
+  const long rows = integer(info, 1, "rows"), d = integer(info, 2, "d");
+  auto gamma = f32(info, 3, "gamma");
+  auto gy = f32(info, 4, "gy");
+  const double eps = number(info, 5, "eps");
+  auto gx = f32(info, 6, "gx");
+  auto g_gamma = f32(info, 7, "gGamma");
+  auto g_beta = f32(info, 8, "gBeta");
+  const double n = static_cast<double>(rows) * d;
+  need(env, x, n, "layerNormGrad x");
+  need(env, gy, n, "layerNormGrad gy");
+  need(env, gx, n, "layerNormGrad gx");
+  need(env, gamma, d, "layerNormGrad gamma");
+  need(env, g_gamma, d, "layerNormGrad gGamma");
+  need(env, g_beta, d, "layerNormGrad gBeta");
+  if (overlaps(gx, x) || overlaps(gx, gy)) throw_range(env, "native: layerNormGrad gx must not overlap x or gy");
+  layer_norm_grad_rows(rows, d, x.data, gamma.data, gy.data, static_cast<float>(eps), gx.data, g_gamma.data,
+                       g_beta.data);
+  return env.Undefined();
+}
+
 // copyStrided(shape, src, srcStrides, dst, dstStrides)
 Napi::Value CopyStrided(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -601,6 +661,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceRows", Napi::Function::New(env, ReduceRows));
   exports.Set("reduceBlock", Napi::Function::New(env, ReduceBlock));
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided));
+  exports.Set("softmaxRows", Napi::Function::New(env, SoftmaxRows));
+  exports.Set("layerNormRows", Napi::Function::New(env, LayerNormRows));
+  exports.Set("layerNormGradRows", Napi::Function::New(env, LayerNormGradRows));
   exports.Set("fakeQuant", Napi::Function::New(env, FakeQuant));
   exports.Set("int8Matmul", Napi::Function::New(env, Int8Matmul));
   exports.Set("int4Matmul", Napi::Function::New(env, Int4Matmul));

@@ -49,6 +49,12 @@ struct KernelTable {
   // Its backward for one row of one step (see kernels.inc); c_prev may be null (zero initial state).
   void (*lstm_gate_grads)(long hidden, const float* gates, const float* c, const float* c_prev, const float* gy_h,
                           const float* gy_c, const float* dh_next, float* dc_next, float* dz);
+  // softmax of one contiguous row of n floats (normalization.cc threads these over rows).
+  void (*softmax_row)(long n, const float* x, float* y);
+  // Layer normalization of one row of d floats, and its backward (which adds into the double column accumulators).
+  void (*layer_norm_row)(long d, const float* x, const float* gamma, const float* beta, float eps, float* y);
+  void (*layer_norm_grad_row)(long d, const float* x, const float* gamma, const float* gy, float eps, float* gx,
+                              double* acc_gamma, double* acc_beta);
 };
 
 const KernelTable& kernels_avx512();

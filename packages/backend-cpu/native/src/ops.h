@@ -88,6 +88,16 @@ double fma_peak(long iterations, int threads);
 double stream_read(size_t bytes, int repeats, int threads);
 
 size_t ops_scratch_bytes();
+/** softmax over the last axis of a dense [rows, n] block. */
+void softmax_rows(long rows, long n, const float* x, float* y);
+/** Layer normalization over the last axis of a dense [rows, d] block. */
+void layer_norm_rows(long rows, long d, const float* x, const float* gamma, const float* beta, float eps, float* y);
+/**
+ * Its backward: gx [rows, d], and the column sums g_gamma = Σ gy·x̂, g_beta = Σ gy [d]. The sums are formed in fixed
+ * row chunks and added in chunk order, so results do not depend on the thread count.
+ */
+void layer_norm_grad_rows(long rows, long d, const float* x, const float* gamma, const float* gy, float eps, float* gx,
+                          float* g_gamma, float* g_beta);
 void release_ops_scratch();
 size_t lstm_scratch_bytes();
 void release_lstm_scratch();

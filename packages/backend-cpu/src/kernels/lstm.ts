@@ -1,31 +1,22 @@
 import type { HostArray } from '@nibble/core';
 import type { KernelCall, TensorView } from '@nibble/core/spi';
 import { sigmoid } from '../math.ts';
-import { forEachStrided } from '../strided.ts';
+import { denseFloat64 as dense } from '../strided.ts';
 import type { Lookup } from './elementwise.ts';
 import { gemm, gemmPacked, packPanels } from './matmul.ts';
 
-/** A dense float64 copy of a (possibly strided) view. */
-function dense(view: TensorView, lookup: Lookup): Float64Array {
-  const src = lookup(view);
-  const out = new Float64Array(view.shape.reduce((a, d) => a * d, 1));
-  forEachStrided(view.shape, [view.strides], [view.offset], (i, offs) => {
-    out[i] = src[offs[0]!]!;
-  });
-  return out;
-}
 
 /** Whole-sequence LSTM forward: one packed Wh reused for every step, gate math fused in one pass per step. */
 export function runLstmSequence(call: KernelCall<'lstmSequence'>, lookup: Lookup): void {
   const [xpV, whV, h0V, c0V] = call.inputs as [TensorView, TensorView, TensorView, TensorView];
   const [b, steps, h4] = xpV.shape as [number, number, number];
   const hid = h4 / 4;
-  const xp = dense(xpV, lookup);
-  const wh = dense(whV, lookup);
+  const xp = dense(xpV, lookup(xpV));
+  const wh = dense(whV, lookup(whV));
   const panels = packPanels(wh, 0, h4, 1, h4, hid);
   const y = lookup(call.outputs[0]!);
-  let h = dense(h0V, lookup);
-  let c = dense(c0V, lookup);
+  let h = dense(h0V, lookup(h0V));
+  let c = dense(c0V, lookup(c0V));
   const z = new Float64Array(b * h4);
   for (let s = 0; s < steps; s++) {
     gemmPacked(h, 0, hid, 1, panels, z, 0, b, h4, hid);
@@ -59,12 +50,12 @@ export function runLstmSequenceGrad(call: KernelCall<'lstmSequenceGrad'>, lookup
   const [xpV, whV, h0V, c0V, yV, gyV] = call.inputs as TensorView[] as [TensorView, TensorView, TensorView, TensorView, TensorView, TensorView];
   const [b, steps, h4] = xpV.shape as [number, number, number];
   const hid = h4 / 4;
-  const xp = dense(xpV, lookup);
-  const wh = dense(whV, lookup);
-  const h0 = dense(h0V, lookup);
-  const c0 = dense(c0V, lookup);
-  const y = dense(yV, lookup);
-  const gy = dense(gyV, lookup);
+  const xp = dense(xpV, lookup(xpV));
+  const wh = dense(whV, lookup(whV));
+  const h0 = dense(h0V, lookup(h0V));
+  const c0 = dense(c0V, lookup(c0V));
+  const y = dense(yV, lookup(yV));
+  const gy = dense(gyV, lookup(gyV));
   const [gxOut, gwOut, gh0Out, gc0Out] = call.outputs.map(lookup) as [HostArray, HostArray, HostArray, HostArray];
   const whPanels = packPanels(wh, 0, h4, 1, h4, hid); // for z = hPrev · Wh
   const whTPanels = packPanels(wh, 0, 1, h4, hid, h4); // Whᵀ [4H, H] for dh = dz · Whᵀ

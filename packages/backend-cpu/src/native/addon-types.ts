@@ -47,6 +47,10 @@ export interface NativeAddon {
   reduceRows(op: number, x: F32, rows: number, cols: number, out: F32): void;
   reduceBlock(op: number, x: F32, outer: number, reduced: number, inner: number, out: F32): void;
   copyStrided(shape: number[], src: F32, srcStrides: number[], dst: F32, dstStrides: number[]): void;
+  softmaxRows(x: F32, rows: number, n: number, y: F32): void;
+  layerNormRows(x: F32, rows: number, d: number, gamma: F32, beta: F32, eps: number, y: F32): void;
+  /** gx must not overlap x or gy. */
+  layerNormGradRows(x: F32, rows: number, d: number, gamma: F32, gy: F32, eps: number, gx: F32, gGamma: F32, gBeta: F32): void;
   fakeQuant(x: F32, out: F32, rows: number, cols: number, scale: F32, zero: F32, qmin: number, qmax: number): void;
   int8Matmul(x: F32, m: number, k: number, w: Int8Array, n: number, scale: F32, zero: OptF32, group: number, y: F32): void;
   int4Matmul(

@@ -167,6 +167,18 @@ export const vjpRules: VjpTable = {
   },
   lstmSequence: ({ inputs, output }, g) => bindMulti('lstmSequenceGrad', [...inputs, output, g], {}),
   lstmSequenceGrad: noGradient,
+  // y = softmax(x): gX = y·(gY − Σ gY·y) along the axis
+  softmax: ({ output, params }, g) => withTemps((t) => [mul(output, t(sub(g, t(sum(t(mul(g, output)), [params.axis], true)))))]),
+  layerNorm: (ctx, g) => {
+    const [x, gamma] = ctx.inputs as [Tensor, Tensor];
+    const grads = bindMulti('layerNormGrad', [x, gamma, g], ctx.params);
+    return grads.map((gi, i) => {
+      if (wants(ctx, i)) return gi;
+      gi.dispose();
+      return null;
+    });
+  },
+  layerNormGrad: noGradient,
   reshape: ({ inputs: [x] }, g) => [reshape(g, x!.shape)],
   permute: ({ params }, g) => {
     const inverse = new Array<number>(params.perm.length);

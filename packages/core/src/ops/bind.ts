@@ -6,7 +6,7 @@ import type { Backend } from '../spi/backend.ts';
 import { type Capability, CAPABILITY_LIST, type KernelOp, type KernelParams, type TensorView, type ViewOp } from '../spi/ops.ts';
 import { Tensor } from '../tensor.ts';
 import { inferOutputs } from './infer.ts';
-import { lowerings, multiLowerings } from './lowerings.ts';
+import { lowerings, multiLowerings, type SingleOutputCapability } from './lowerings.ts';
 
 const CAPABILITIES: ReadonlySet<string> = new Set<Capability>(CAPABILITY_LIST);
 
@@ -41,8 +41,8 @@ export function bind<O extends KernelOp>(op: O, inputs: readonly Tensor[], param
   const { runtime, backend } = placementOf(op, inputs, placement);
   const [spec] = inferOutputs(op, inputs, params);
   if (CAPABILITIES.has(op) && !backend.capabilities.has(op as Capability)) {
-    if (op === 'lstmSequenceGrad') throw new BackendError(`${op}: a multi-output kernel; call bindMulti`);
-    const lower = lowerings[op as Exclude<Capability, 'lstmSequenceGrad'>] as (i: readonly Tensor[], p: KernelParams[O], pl: Placement) => Tensor;
+    if (op === 'lstmSequenceGrad' || op === 'layerNormGrad') throw new BackendError(`${op}: a multi-output kernel; call bindMulti`);
+    const lower = lowerings[op as SingleOutputCapability] as (i: readonly Tensor[], p: KernelParams[O], pl: Placement) => Tensor;
     return lower(inputs, params, { runtime, backend });
   }
   const buffer = backend.alloc(spec!.dtype, numel(spec!.shape));
@@ -67,8 +67,8 @@ export function bindMulti<O extends KernelOp>(op: O, inputs: readonly Tensor[], 
   if (isRecording(inputs)) throw new BackendError(`${op}: multi-output kernels cannot be recorded for autograd`);
   const specs = inferOutputs(op, inputs, params);
   if (CAPABILITIES.has(op) && !backend.capabilities.has(op as Capability)) {
-    const lower = multiLowerings[op as keyof typeof multiLowerings] as unknown as (i: readonly Tensor[]) => Tensor[];
-    return lower(inputs);
+    const lower = multiLowerings[op as keyof typeof multiLowerings] as unknown as (i: readonly Tensor[], p: KernelParams[O]) => Tensor[];
+    return lower(inputs, params);
   }
   const buffers = specs.map((s) => backend.alloc(s.dtype, numel(s.shape)));
   const views: TensorView[] = specs.map((s, i) => ({ buffer: buffers[i]!, dtype: s.dtype, shape: s.shape, strides: contiguous(s.shape), offset: 0 }));

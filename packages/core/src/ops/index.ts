@@ -5,3 +5,4 @@ export * from './linalg.ts';
 export * from './create.ts';
 export * from './data.ts';
 export * from './random.ts';
+export * from './normalization.ts';

@@ -171,6 +171,29 @@ export function inferOutputs<O extends KernelOp>(op: O, inputs: readonly Tensor[
         { shape: [...c0.shape], dtype: 'float32' },
       ];
     }
+    case 'softmax': {
+      arity(op, inputs, 1);
+      const x = inputs[0]!;
+      if (x.dtype !== 'float32') throw new DTypeError(`softmax: got dtype ${x.dtype}; expected float32`);
+      const { axis } = params as KernelParams['softmax'];
+      if (!Number.isInteger(axis) || axis < 0 || axis >= x.rank) throw new ShapeError(`softmax: axis ${axis} is out of range for shape ${fmt(x.shape)}; expected an integer in [0, ${x.rank})`);
+      return [{ shape: [...x.shape], dtype: 'float32' }];
+    }
+    case 'layerNorm': case 'layerNormGrad': {
+      arity(op, inputs, 3);
+      const [x, gamma, third] = inputs as [Tensor, Tensor, Tensor];
+      const thirdName = op === 'layerNorm' ? 'beta' : 'gY';
+      if (inputs.some((t) => t.dtype !== 'float32')) throw new DTypeError(`${op}: expected float32 x, gamma and ${thirdName}; got ${inputs.map((t) => t.dtype).join(', ')}`);
+      if (x.rank < 1) throw new ShapeError(`${op}: x is a scalar; expected shape [..., D]`);
+      const d = x.shape[x.rank - 1]!;
+      if (gamma.rank !== 1 || gamma.shape[0] !== d) throw new ShapeError(`${op}: gamma has shape ${fmt(gamma.shape)}; expected [${d}] (the last axis of x ${fmt(x.shape)})`);
+      const thirdShape = op === 'layerNorm' ? [d] : x.shape;
+      if (third.rank !== thirdShape.length || third.shape.some((v, i) => v !== thirdShape[i])) throw new ShapeError(`${op}: ${thirdName} has shape ${fmt(third.shape)}; expected ${fmt(thirdShape)}`);
+      const { eps } = params as KernelParams['layerNorm'];
+      if (!(eps >= 0) || !Number.isFinite(eps)) throw new ValueError(`${op}: eps ${eps}; expected a finite number ≥ 0`);
+      if (op === 'layerNorm') return [{ shape: [...x.shape], dtype: 'float32' }];
+      return [{ shape: [...x.shape], dtype: 'float32' }, { shape: [d], dtype: 'float32' }, { shape: [d], dtype: 'float32' }];
+    }
     default: {
       const never: never = op as never;
       throw new ValueError(`unknown op ${String(never)}`);

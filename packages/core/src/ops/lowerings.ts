@@ -4,15 +4,15 @@ import type { Capability, KernelParams } from '../spi/ops.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Placement } from './bind.ts';
 import { fromHost } from './create.ts';
-import { add, cast, div, floor, ge, maximum, minimum, mul, roundHalfEven, sigmoid, sub, tanh, withTemps } from './elementwise.ts';
+import { add, cast, div, exp, floor, ge, maximum, minimum, mul, roundHalfEven, rsqrt, sigmoid, square, sub, tanh, withTemps } from './elementwise.ts';
 import { matmul, oneHot, gather } from './linalg.ts';
 import { concat, expand, reshape, slice, split, stack, transpose, unsqueeze } from './movement.ts';
-import { sum } from './reduce.ts';
+import { logSoftmax, mean, sum } from './reduce.ts';
 import { philoxUniform, philoxWords } from '../rng/stream.ts';
 
 type Lowering<C extends Capability> = (inputs: readonly Tensor[], params: KernelParams[C], placement: Placement) => Tensor;
 /** Capabilities with one output (the multi-output ones are in {@link multiLowerings}). */
-export type SingleOutputCapability = Exclude<Capability, 'lstmSequenceGrad'>;
+export type SingleOutputCapability = Exclude<Capability, 'lstmSequenceGrad' | 'layerNormGrad'>;
 
 /**
  * One-hot lowerings would silently turn an out-of-range index into zeros; where the backend can read synchronously,
@@ -115,6 +115,15 @@ export const lowerings: { [C in SingleOutputCapability]: Lowering<C> } = {
       return matmul(x, t(transpose(w)));
     }),
 
+  softmax: ([x], { axis }) => withTemps((t) => exp(t(logSoftmax(x!, axis)))),
+
+  layerNorm: ([x, gamma, beta], { eps }) =>
+    withTemps((t) => {
+      const centred = t(sub(x!, t(mean(x!, -1, true))));
+      const rstd = t(rsqrt(t(add(t(mean(t(square(centred)), -1, true)), eps)))); // population variance
+      return add(t(mul(t(mul(centred, rstd)), gamma!)), beta!);
+    }),
+
   lstmSequence: ([xp, wh, h0, c0]) =>
     withTemps((t) => {
       const [b, steps, h4] = xp!.shape as [number, number, number];
@@ -137,6 +146,26 @@ export const lowerings: { [C in SingleOutputCapability]: Lowering<C> } = {
  * passes, where nothing is taped.
  */
 export const multiLowerings = {
+  /**
+   * Backward of {@link lowerings.layerNorm}: with x̂ = (x − mean)·r and r = 1/√(var + eps),
+   * gX = r·(gX̂ − mean(gX̂) − x̂·mean(gX̂·x̂)) where gX̂ = gY·gamma; gGamma = Σ gY·x̂ and gBeta = Σ gY over all rows.
+   */
+  layerNormGrad: (inputs: readonly Tensor[], { eps }: KernelParams['layerNormGrad']): Tensor[] => {
+    const [x, gamma, gy] = inputs as [Tensor, Tensor, Tensor];
+    const d = x.shape[x.rank - 1]!;
+    const rows = Array.from({ length: x.rank - 1 }, (_, i) => i);
+    return withTemps((t) => {
+      const centred = t(sub(x, t(mean(x, -1, true))));
+      const rstd = t(rsqrt(t(add(t(mean(t(square(centred)), -1, true)), eps))));
+      const xhat = t(mul(centred, rstd));
+      const gxhat = t(mul(gy, gamma));
+      const inner = t(sub(t(sub(gxhat, t(mean(gxhat, -1, true)))), t(mul(xhat, t(mean(t(mul(gxhat, xhat)), -1, true))))));
+      const gx = mul(inner, rstd);
+      const perFeature = (v: Tensor) => (rows.length === 0 ? reshape(v, [d]) : reshape(t(sum(v, rows)), [d]));
+      return [gx, perFeature(t(mul(gy, xhat))), perFeature(gy)];
+    });
+  },
+
   /** Backpropagation through time of {@link lowerings.lstmSequence}, recomputing the gates from Y. */
   lstmSequenceGrad: (inputs: readonly Tensor[]): Tensor[] => {
     const [xp, wh, h0, c0, y, gy] = inputs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];

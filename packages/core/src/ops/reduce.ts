@@ -87,10 +87,17 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   });
 }
 
-/** softmax along an axis. */
+/**
+ * softmax along an axis, `exp(x − max) / Σ exp(x − max)`: one fused kernel where the backend has the `softmax`
+ * capability, core's log-softmax composite elsewhere.
+ *
+ * @example
+ * ```ts
+ * const p = softmax(tensor([[1, 2, 3]]), -1); // [[0.090, 0.245, 0.665]], rows sum to 1
+ * ```
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  normalizeAxis('softmax', axis, x.rank);
-  return withTemps((t) => exp(t(logSoftmax(x, axis))));
+  return bind('softmax', [x], { axis: normalizeAxis('softmax', axis, x.rank) });
 }
 
 /** Scales `x` by a number (helper used by composites). */

@@ -21,11 +21,13 @@ export type PrimitiveOp = UnaryOp | BinaryOp | CompareOp | ReduceOp | 'where' | 
  * list the capability in `Backend.capabilities`.
  */
 export type Capability =
-  | 'matmul' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul' | 'lstmSequence' | 'lstmSequenceGrad';
+  | 'matmul' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul' | 'lstmSequence' | 'lstmSequenceGrad'
+  | 'softmax' | 'layerNorm' | 'layerNormGrad';
 
 /** Every capability, in a stable order (for validation and listings). */
 export const CAPABILITY_LIST: readonly Capability[] = [
   'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad',
+  'softmax', 'layerNorm', 'layerNormGrad',
 ];
 
 /** Everything a backend can be asked to run. */
@@ -117,6 +119,18 @@ export interface KernelParams {
    * gXProj [B, T, 4H], gWh [H, 4H], gh0 [B, H], gc0 [B, H]. Only called inside backward passes (never taped).
    */
   lstmSequenceGrad: object;
+  /** `exp(x − max) / Σ exp(x − max)` along `axis` (an index in [0, rank)). One float32 input, same-shape output. */
+  softmax: { readonly axis: number };
+  /**
+   * Layer normalization over the last axis: `(x − mean) / √(var + eps) · gamma + beta`, population variance.
+   * Inputs: x [..., D], gamma [D], beta [D] (float32).
+   */
+  layerNorm: { readonly eps: number };
+  /**
+   * Backward of {@link layerNorm}. Inputs: x, gamma, gY (gradient of the output). Three outputs: gX [..., D],
+   * gGamma [D], gBeta [D]. Only called inside backward passes (never taped).
+   */
+  layerNormGrad: { readonly eps: number };
 }
 
 /** A strided view of a backend buffer, as a kernel receives it. Strides and offset count elements. */

@@ -366,6 +366,45 @@ export function describeBackendConformance(factory: BackendFactory, options: Bac
       }
     });
 
+    it('softmax along any axis of strided views, NaN and ±Inf lines', async () => {
+      const arbCase = arbShape({ minRank: 1, maxRank: 3, maxDim: 6 }).chain((s) =>
+        fc.tuple(arbView(s, arbFloat32({ edge, min: -30, max: 30 })), fc.integer({ min: -s.length, max: s.length - 1 })),
+      );
+      await fc.assert(
+        fc.asyncProperty(arbCase, ([v, axis]) =>
+          withViews([v], async ([x]) => {
+            const expected = ref.softmaxRef(v.host, axis < 0 ? axis + v.host.shape.length : axis);
+            await check(() => ops.softmax(x!, axis), expected.data, { rtol: 4 * trans.rtol, atol: trans.atol });
+          }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('layerNorm over the last axis of strided views', async () => {
+      const arbCase = arbShape({ minRank: 1, maxRank: 3, maxDim: 7 }).chain((s) => {
+        const d = s[s.length - 1]!;
+        const vec = fc.array(fc.float({ min: -2, max: 2, noNaN: true }), { minLength: d, maxLength: d });
+        return fc.tuple(arbView(s, arbFloat32({ min: -8, max: 8 })), vec, vec, fc.constantFrom(1e-5, 1e-3, 0.5));
+      });
+      await fc.assert(
+        fc.asyncProperty(arbCase, ([v, gamma, beta, eps]) =>
+          withViews([v], async ([x]) => {
+            const g = ops.tensor(gamma, { runtime: rt });
+            const b = ops.tensor(beta, { runtime: rt });
+            try {
+              const expected = ref.layerNormRef(v.host, gamma.map(Math.fround), beta.map(Math.fround), eps);
+              await check(() => ops.layerNorm(x!, g, b, eps), expected.out.data, { rtol: 2e-6, atol: 1e-6 }, expected.scale);
+            } finally {
+              g.dispose();
+              b.dispose();
+            }
+          }),
+        ),
+        { numRuns },
+      );
+    });
+
     it('memory: 1000 scoped iterations leave no buffer behind', async () => {
       const x = ops.tensor([[1, 2, 3], [4, 5, 6]], { runtime: rt });
       const before = rt.memory();

@@ -176,3 +176,52 @@ export function fakeQuantRef(x: HostTensor, s: readonly number[], z: readonly nu
     return f((q - z[g]!) * s[g]!);
   });
 }
+
+/** The lines of `shape` along `axis`: for each, the flat indices of its elements in order. */
+function linesAlong(shape: readonly number[], axis: number): number[][] {
+  const n = shape[axis]!;
+  const inner = size(shape.slice(axis + 1));
+  const outer = size(shape.slice(0, axis));
+  const lines: number[][] = [];
+  for (let o = 0; o < outer; o++) for (let q = 0; q < inner; q++) lines.push(Array.from({ length: n }, (_, j) => (o * n + j) * inner + q));
+  return lines;
+}
+
+/** softmax along `axis` in float64; a line holding NaN or +Inf is all NaN. */
+export function softmaxRef(x: HostTensor, axis: number): HostTensor {
+  const out = new Float64Array(x.data.length);
+  for (const line of linesAlong(x.shape, axis)) {
+    const vals = line.map((i) => x.data[i]!);
+    if (vals.some((v) => Number.isNaN(v) || v === Infinity) || vals.every((v) => v === -Infinity)) {
+      line.forEach((i) => (out[i] = NaN));
+      continue;
+    }
+    const m = Math.max(...vals);
+    const e = vals.map((v) => Math.exp(v - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    line.forEach((i, j) => (out[i] = e[j]! / s));
+  }
+  return { shape: [...x.shape], data: out };
+}
+
+/**
+ * Layer normalization over the last axis in float64, and a per-element error scale for float32 kernels:
+ * |x − mean|, |mean| and the row's largest |x| are all rounded before the division by σ, so the scale is
+ * (max|x|·rstd)·|gamma| + |beta|.
+ */
+export function layerNormRef(x: HostTensor, gamma: readonly number[], beta: readonly number[], eps: number): { out: HostTensor; scale: Float64Array } {
+  const d = x.shape[x.shape.length - 1]!;
+  const out = new Float64Array(x.data.length);
+  const scale = new Float64Array(x.data.length);
+  for (let r = 0; r * d < x.data.length; r++) {
+    const row = Array.from(x.data.subarray(r * d, (r + 1) * d));
+    const mean = row.reduce((a, b) => a + b, 0) / d;
+    const rstd = 1 / Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / d + eps);
+    const big = Math.max(...row.map(Math.abs));
+    row.forEach((v, j) => {
+      out[r * d + j] = (v - mean) * rstd * gamma[j]! + beta[j]!;
+      scale[r * d + j] = big * rstd * Math.abs(gamma[j]!) + Math.abs(beta[j]!);
+    });
+  }
+  return { out: { shape: [...x.shape], data: out }, scale };
+}

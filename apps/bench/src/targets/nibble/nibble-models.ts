@@ -1,5 +1,6 @@
 // The case models written with nibble's public ops, exactly as train-cases.json "models" defines them (gate order
-// i, f, g, o through the lstmSequence capability; pre-LN encoder block; plain SGD through valueAndGrad).
+// i, f, g, o through the lstmSequence capability; pre-LN encoder block through layerNorm and softmax; plain SGD
+// through valueAndGrad).
 import type { LstmData, TransformerData } from '../../cases/case-data.js';
 import type { LstmInferCase, LstmTrainCase, TransformerTrainCase } from '../../cases/train-cases.js';
 import type { PreparedCase } from '../bench-target.js';
@@ -106,12 +107,8 @@ function transformerParams(s: NibbleSession, d: TransformerData): Tensor[] {
   return TRANSFORMER_PARAMS.map((name) => core.tensor(d[name], { runtime, shape: shapes[name] ?? [d[name].length] }));
 }
 
-function layerNorm(v: Tensor, gamma: Tensor, beta: Tensor): Tensor {
-  const centred = v.sub(v.mean(-1, true));
-  return centred.mul(centred.square().mean(-1, true).add(1e-5).rsqrt()).mul(gamma).add(beta); // population variance
-}
-
-function transformerBlock(d: TransformerData, x: Tensor, params: readonly Tensor[]): Tensor {
+function transformerBlock(s: NibbleSession, d: TransformerData, x: Tensor, params: readonly Tensor[]): Tensor {
+  const layerNorm = (v: Tensor, gamma: Tensor, beta: Tensor) => s.core.layerNorm(v, gamma, beta, 1e-5); // population variance
   const p = Object.fromEntries(TRANSFORMER_PARAMS.map((n, i) => [n, params[i] as Tensor])) as Record<TransformerParam, Tensor>;
   const { B, S, D, heads } = d;
   const dh = D / heads;
@@ -133,7 +130,7 @@ export async function nibbleTransformerTrain(s: NibbleSession, c: TransformerTra
   const p = transformerParams(s, d);
   const x = core.tensor(d.x, { runtime, shape: [d.B * d.S, d.D] });
   const target = core.tensor(d.target, { runtime, shape: [d.B * d.S, d.D] });
-  const lossAndGrads = core.valueAndGrad((...params: Tensor[]) => transformerBlock(d, x, params).sub(target).square().mean());
+  const lossAndGrads = core.valueAndGrad((...params: Tensor[]) => transformerBlock(s, d, x, params).sub(target).square().mean());
   return {
     async step() {
       const { value, grads } = lossAndGrads(...p);

@@ -1,0 +1,156 @@
+// The fused softmax and layerNorm capabilities (forward and the layerNormGrad backward) of the TypeScript and the
+// native backend: against a float64 reference, against core's primitive lowering (values and every gradient), and
+// float64 central differences.
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CAPABILITY_LIST, createRuntime, layerNorm, type Runtime, softmax, type Tensor, tensor, valueAndGrad } from '@nibble/core';
+import { firstMismatch, gradcheck, reference as ref } from '@nibble/core/testing';
+import { cpuFactory } from '../src/index.ts';
+import { native, NativeCpuBackend, nativeFactory } from '../src/node.ts';
+
+const lowered = createRuntime({ backends: [cpuFactory({ disable: CAPABILITY_LIST })] });
+const reference = createRuntime({ backends: [cpuFactory({ precision: 'float64' })] });
+
+/** Row widths around the SIMD widths (8, 16) and their remainders, and the transformer's 64 and 128. */
+const width = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(64, 128, 129));
+const vals = (n: number, m = 3) => fc.array(fc.double({ min: -m, max: m, noNaN: true }), { minLength: n, maxLength: n });
+const lnCase = fc
+  .record({ rows: fc.integer({ min: 1, max: 40 }), d: width, eps: fc.constantFrom(1e-5, 1e-2) })
+  .chain(({ rows, d, eps }) => fc.record({ rows: fc.constant(rows), d: fc.constant(d), eps: fc.constant(eps), x: vals(rows * d), gamma: vals(d, 2), beta: vals(d, 2), gy: vals(rows * d) }));
+type LnCase = { rows: number; d: number; eps: number; x: number[]; gamma: number[]; beta: number[]; gy: number[] };
+
+/** A deterministic case of the transformer's size: enough rows for several chunks on the pool. */
+function bigCase(rows: number, d: number): LnCase {
+  const v = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i * 0.37) * 2 + Math.cos(i * 0.011));
+  return { rows, d, eps: 1e-5, x: v(rows * d, 1), gamma: v(d, 2), beta: v(d, 3), gy: v(rows * d, 4) };
+}
+
+function close(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, what: string): void {
+  const msg = firstMismatch(got, want, { rtol, atol: rtol });
+  expect(msg, `${what}: ${msg}`).toBeUndefined();
+}
+
+/** layerNorm(x)·gy summed: its gradients are gX, gGamma and gBeta of the backward kernel with upstream gy. */
+function lnRun(rt: Runtime, c: LnCase): Float32Array[] {
+  const x = tensor(c.x, { runtime: rt, shape: [c.rows, c.d] });
+  const gamma = tensor(c.gamma, { runtime: rt });
+  const beta = tensor(c.beta, { runtime: rt });
+  const gy = tensor(c.gy, { runtime: rt, shape: [c.rows, c.d] });
+  const y = layerNorm(x, gamma, beta, c.eps);
+  const { value, grads } = valueAndGrad((a: Tensor, g: Tensor, b: Tensor) => layerNorm(a, g, b, c.eps).mul(gy).sum())(x, gamma, beta);
+  const out = [y, ...grads].map((t) => t.dataSync() as Float32Array);
+  [x, gamma, beta, gy, y, value, ...grads].forEach((t) => t.dispose());
+  return out;
+}
+
+const backends = [
+  ['TypeScript kernels', cpuFactory()],
+  ['native kernels', nativeFactory({ name: 'cpu-native' })],
+] as const;
+
+it('the native backend is the one under test (not the TypeScript fallback)', () => {
+  expect(nativeFactory().createSync!()).toBeInstanceOf(NativeCpuBackend);
+});
+
+describe.each(backends)('softmax and layerNorm capabilities: %s', (_, factory) => {
+  const fused = createRuntime({ backends: [factory] });
+  afterAll(() => fused[Symbol.dispose]());
+
+  it('declares the capabilities (so the fused kernels, not the lowering, are what runs)', () => {
+    for (const c of ['softmax', 'layerNorm', 'layerNormGrad'] as const) expect(fused.backend().capabilities.has(c)).toBe(true);
+  });
+
+  it('layerNorm forward and all three gradients match the float64 reference and the primitive lowering', () => {
+    fc.assert(
+      fc.property(lnCase, (c) => {
+        const [y, gx, gGamma, gBeta] = lnRun(fused, c);
+        const want = ref.layerNormRef({ shape: [c.rows, c.d], data: Float64Array.from(c.x, Math.fround) }, c.gamma.map(Math.fround), c.beta.map(Math.fround), c.eps);
+        expect(firstMismatch(y!, want.out.data, { rtol: 2e-6, atol: 1e-6 }, want.scale)).toBeUndefined();
+        const low = lnRun(lowered, c);
+        close(gx!, low[1]!, 2e-4, 'gX');
+        close(gGamma!, low[2]!, 2e-4, 'gGamma');
+        close(gBeta!, low[3]!, 1e-5, 'gBeta');
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('layerNorm matches the lowering at the transformer size (several row chunks on the pool)', () => {
+    for (const [rows, d] of [[1024, 128], [300, 37]] as const) {
+      const c = bigCase(rows, d);
+      const got = lnRun(fused, c);
+      const low = lnRun(lowered, c);
+      ['y', 'gX', 'gGamma', 'gBeta'].forEach((what, i) => close(got[i]!, low[i]!, 2e-4, `${what} [${rows},${d}]`));
+    }
+  });
+
+  it('layerNorm gradcheck (float64 central differences)', () => {
+    fc.assert(
+      fc.property(lnCase.filter((c) => c.rows * c.d <= 60), (c) => {
+        const r = gradcheck(
+          (x, g, b) => layerNorm(x!, g!, b!, c.eps).mul(tensor(c.gy, { runtime: x!.runtime, shape: [c.rows, c.d] })).sum(),
+          [{ shape: [c.rows, c.d], values: c.x }, { shape: [c.d], values: c.gamma }, { shape: [c.d], values: c.beta }],
+          { runtime: fused, reference, h: 1e-5 },
+        );
+        expect(r.ok, r.message).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('softmax along every axis matches the float64 reference; its gradient matches the lowering', () => {
+    const arb = fc
+      .tuple(fc.integer({ min: 1, max: 5 }), width, fc.integer({ min: 1, max: 4 }))
+      .chain(([a, b, c]) => fc.tuple(fc.constant([a, b, c]), vals(a * b * c, 20), vals(a * b * c), fc.integer({ min: 0, max: 2 })));
+    fc.assert(
+      fc.property(arb, ([shape, x, gy, axis]) => {
+        const run = (rt: Runtime) => {
+          const xt = tensor(x, { runtime: rt, shape });
+          const w = tensor(gy, { runtime: rt, shape });
+          const { value, grads } = valueAndGrad((a: Tensor) => softmax(a, axis).mul(w).sum())(xt);
+          const y = softmax(xt, axis);
+          const out = [y.dataSync(), grads[0]!.dataSync()];
+          [xt, w, value, y, ...grads].forEach((t) => t.dispose());
+          return out;
+        };
+        const [y, g] = run(fused);
+        expect(firstMismatch(y!, ref.softmaxRef({ shape, data: Float64Array.from(x, Math.fround) }, axis).data, { rtol: 1e-5, atol: 1e-7 })).toBeUndefined();
+        close(g!, run(lowered)[1]!, 1e-4, 'gX');
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('softmax of the attention scores size: rows sum to 1 and match the reference', () => {
+    const shape = [16, 4, 64, 64];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = Array.from({ length: n }, (_, i) => Math.sin(i * 0.013) * 6);
+    const y = softmax(tensor(x, { runtime: fused, shape }), -1).dataSync() as Float32Array;
+    expect(firstMismatch(y, ref.softmaxRef({ shape, data: Float64Array.from(x, Math.fround) }, 3).data, { rtol: 1e-5, atol: 1e-7 })).toBeUndefined();
+    for (let r = 0; r < n / 64; r += 97) expect(Math.abs(y.subarray(r * 64, (r + 1) * 64).reduce((a: number, b: number) => a + b, 0) - 1)).toBeLessThan(1e-5);
+  });
+
+  it('rejects a gamma of the wrong length naming it and the expected shape', () => {
+    const x = tensor(new Array(6).fill(1), { runtime: fused, shape: [2, 3] });
+    const g = tensor([1, 1], { runtime: fused });
+    const b = tensor([0, 0, 0], { runtime: fused });
+    expect(() => layerNorm(x, g, b)).toThrow(/gamma has shape \[2\]; expected \[3\]/);
+    expect(() => layerNorm(x, b, b, -1)).toThrow(/eps -1; expected a finite number ≥ 0/);
+    [x, g, b].forEach((t) => t.dispose());
+  });
+});
+
+it('native layerNormGrad column sums do not depend on the thread count (bit for bit)', () => {
+  const rt = createRuntime({ backends: [nativeFactory({ name: 'cpu-native-threads' })] });
+  const c = bigCase(1000, 128);
+  const initial = native.nativeInfo().threads;
+  native.setNativeThreads(2);
+  const two = lnRun(rt, c);
+  native.setNativeThreads(1);
+  try {
+    const one = lnRun(rt, c);
+    two.forEach((v, i) => expect(Array.from(one[i]!)).toEqual(Array.from(v)));
+  } finally {
+    native.setNativeThreads(initial);
+  }
+});
