@@ -55,6 +55,8 @@ struct KernelTable {
   void (*layer_norm_row)(long d, const float* x, const float* gamma, const float* beta, float eps, float* y);
   void (*layer_norm_grad_row)(long d, const float* x, const float* gamma, const float* gy, float eps, float* gx,
                               double* acc_gamma, double* acc_beta);
+  // y[0:n] += x[0:k]·B for B packed in 64-column panels ([panel][k][64], each contiguous, the last zero-padded).
+  void (*gemv_panels64)(long k, long n, const float* x, const float* packed, float* y);
 };
 
 const KernelTable& kernels_avx512();

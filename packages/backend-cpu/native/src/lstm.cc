@@ -34,7 +34,7 @@ void lstm_forward(const LstmWeights& w, long steps, long batch, const float* x, 
   float* z = gates != nullptr ? gates : z_scratch.floats(static_cast<size_t>(steps * B * G));
   sgemm(1, steps * B, G, I, StridedMatrix{x, I, 1, 0}, StridedMatrix{w.wx, G, 1, 0}, z, G, 0, false);
   if (LstmSmallBatch::applies(B, H) && steps > 1) {
-    small_batch.pack(w.wh, H);
+    small_batch.pack(w.wh, H, B);
     for (long t = 0; t < steps; ++t) {
       const float* hp = t == 0 ? h0 : hs + (t - 1) * B * H;
       const float* cp = t == 0 ? c0 : cs + (t - 1) * B * H;
@@ -138,7 +138,7 @@ void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, lo
   const KernelTable& kt = active_kernels();
   float* z = z_scratch.floats(static_cast<size_t>(B * G));
   if (LstmSmallBatch::applies(B, H) && T > 1) {
-    small_batch.pack(wh, H);
+    small_batch.pack(wh, H, B);
     for (long t = 0; t < T; ++t) {
       for (long b = 0; b < B; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
       float* yt = y + t * Y2;  // row b at yt + b·T·Y2

@@ -22,21 +22,42 @@ long LstmSmallBatch::begin(long t) const {
   return std::min(hidden_, (hidden_ * t / tasks_ + kUnitAlign - 1) / kUnitAlign * kUnitAlign);
 }
 
-void LstmSmallBatch::pack(const float* wh, long hidden) {
+void LstmSmallBatch::pack(const float* wh, long hidden, long batch) {
   ThreadPool& pool = ThreadPool::instance();
   hidden_ = hidden;
   const long G = 4 * hidden;
   const bool pooled = pool.threads() > 1 && 4.0 * static_cast<double>(hidden) * static_cast<double>(hidden) >= kPoolMinWeights;
   tasks_ = pooled ? pool.threads() : 1;
-  float* dst = packed_.floats(static_cast<size_t>(hidden * G));
+  float* dst = packed_.floats(static_cast<size_t>(hidden * (G + 64)));
   local_.floats(static_cast<size_t>(kMaxBatch * G + tasks_ * kPad));
-  // Block of thread t, rows contiguous: row p holds Wh[p, q·H + u] for the gates q = 0..3 and its units u.
+  // Block of thread t: its columns are Wh[:, q·H + u] for the gates q = 0..3 and its units u, in that order. At
+  // batch 1 they are cut into 64-column panels stored one after another ([panel][row][64]); otherwise rows are
+  // contiguous (row p holds the 4·units columns of Wh row p).
+  panels_ = batch == 1;
   auto pack_block = [&](long t, int) {
     const long u0 = begin(t), nu = begin(t + 1) - u0;
     float* block = dst + hidden * 4 * u0;
-    for (long p = 0; p < hidden; ++p)
-      for (int q = 0; q < 4; ++q)
-        std::memcpy(block + (p * 4 + q) * nu, wh + p * G + q * hidden + u0, static_cast<size_t>(nu) * sizeof(float));
+    if (!panels_) {
+      for (long p = 0; p < hidden; ++p)
+        for (int q = 0; q < 4; ++q)
+          std::memcpy(block + (p * 4 + q) * nu, wh + p * G + q * hidden + u0, static_cast<size_t>(nu) * sizeof(float));
+      return;
+    }
+    // 4·units is a multiple of 64 except in the last thread's block, whose last panel is padded with zeros (the
+    // buffer has room for it: every earlier block is a whole number of panels)
+    const long cols = 4 * nu;
+    for (long j = 0; j * 64 < cols; ++j)
+      for (long p = 0; p < hidden; ++p) {
+        float* row = block + (j * hidden + p) * 64;
+        long col = j * 64;
+        const long end = std::min(cols, col + 64);
+        while (col < end) {  // runs of columns within one gate
+          const long q = col / nu, u = col % nu, run = std::min(end, (q + 1) * nu) - col;
+          std::memcpy(row + (col - j * 64), wh + p * G + q * hidden + u0 + u, static_cast<size_t>(run) * sizeof(float));
+          col += run;
+        }
+        std::fill(row + (end - j * 64), row + 64, 0.f);
+      }
   };
   if (tasks_ > 1) pool.parallel_pinned(pack_block);
   else pack_block(0, 0);
@@ -60,7 +81,9 @@ void LstmSmallBatch::step(long batch, const LstmStepIo& io) const {
           for (long j = 0; j < nu; ++j) lq[j] = zq[j] + io.bias[q * H + u0 + j];
         else std::memcpy(lq, zq, static_cast<size_t>(nu) * sizeof(float));
       }
-    if (io.h_prev != nullptr)
+    if (io.h_prev != nullptr && panels_)  // batch 1 (pack() was told)
+      kt.gemv_panels64(H, ldl, io.h_prev, packed + H * 4 * u0, local);
+    else if (io.h_prev != nullptr)
       kt.gemm_small_m_rowmajor_b(batch, ldl, H, io.h_prev, io.h_prev_stride, packed + H * 4 * u0, ldl, local, ldl, 1);
     for (long b = 0; b < batch; ++b) {
       float* lb = local + b * ldl;

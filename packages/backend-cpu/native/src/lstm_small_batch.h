@@ -27,9 +27,9 @@ class LstmSmallBatch {
  public:
   /** Whether a batch of `batch` rows with hidden size H takes this path. */
   static bool applies(long batch, long hidden);
-  /** Packs Wh ([H, 4H] row-major) for the current pool size; call once per sequence. */
-  void pack(const float* wh, long hidden);
-  /** One step: z += h_prev·Wh, then the gates, h and c of every unit. */
+  /** Packs Wh ([H, 4H] row-major) for the current pool size and this batch size; call once per sequence. */
+  void pack(const float* wh, long hidden, long batch);
+  /** One step: z += h_prev·Wh, then the gates, h and c of every unit; `batch` must be the one given to pack(). */
   void step(long batch, const LstmStepIo& io) const;
   size_t scratch_bytes() const { return packed_.capacity() + local_.capacity(); }
   void release() {
@@ -40,6 +40,7 @@ class LstmSmallBatch {
  private:
   long begin(long t) const;
   long hidden_ = 0, tasks_ = 1;
+  bool panels_ = false;  // Wh blocks in 64-column panels (batch 1), else row-contiguous
   AlignedBuffer packed_;
   mutable AlignedBuffer local_;  // per thread: its units' [4][units] gate pre-activations
 };
