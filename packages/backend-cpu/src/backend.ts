@@ -50,6 +50,7 @@ const DEFAULT_REUSE_BYTES = 128 * 1024 * 1024;
 
 const CAPABILITIES: readonly Capability[] = [
   'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad', 'softmax', 'layerNorm', 'layerNormGrad',
+  'relu', 'reluGrad',
 ];
 
 function poison(data: HostArray, fill: number): void {

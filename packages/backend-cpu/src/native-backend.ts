@@ -8,11 +8,11 @@ import { loadNative, requireAddon } from './native/loader.ts';
 import type { NativeAddon } from './native/addon-types.ts';
 import { broadcastStrides, forEachStrided, isDense } from './strided.ts';
 
-const BINARY: Partial<Record<KernelOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+const BINARY: Partial<Record<KernelOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, reluGrad: 6 };
 // exp, log, tanh and sigmoid are polynomial approximations within a few ulp (the conformance suite's transcendental
 // tolerance); neg, abs and sqrt are exact.
 const COMPARE: Partial<Record<KernelOp, number>> = { lt: 0, le: 1, eq: 2, ne: 3 };
-const UNARY: Partial<Record<KernelOp, number>> = { neg: 0, abs: 1, exp: 2, log: 3, tanh: 4, sigmoid: 5, sqrt: 7 };
+const UNARY: Partial<Record<KernelOp, number>> = { neg: 0, abs: 1, exp: 2, log: 3, tanh: 4, sigmoid: 5, relu: 6, sqrt: 7 };
 /** Below this many elements the N-API call costs more than the TypeScript loop. */
 const MIN_NATIVE_ELEMENTS = 2048;
 

@@ -1,9 +1,9 @@
-// The fused softmax and layerNorm capabilities (forward and the layerNormGrad backward) of the TypeScript and the
+// The fused softmax, layerNorm (forward and the layerNormGrad backward) and relu capabilities of the TypeScript and the
 // native backend: against a float64 reference, against core's primitive lowering (values and every gradient), and
 // float64 central differences.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CAPABILITY_LIST, createRuntime, layerNorm, type Runtime, softmax, type Tensor, tensor, valueAndGrad } from '@nibble/core';
+import { CAPABILITY_LIST, createRuntime, layerNorm, relu, type Runtime, softmax, type Tensor, tensor, valueAndGrad } from '@nibble/core';
 import { firstMismatch, gradcheck, reference as ref } from '@nibble/core/testing';
 import { cpuFactory } from '../src/index.ts';
 import { native, NativeCpuBackend, nativeFactory } from '../src/node.ts';
@@ -57,7 +57,7 @@ describe.each(backends)('softmax and layerNorm capabilities: %s', (_, factory) =
   afterAll(() => fused[Symbol.dispose]());
 
   it('declares the capabilities (so the fused kernels, not the lowering, are what runs)', () => {
-    for (const c of ['softmax', 'layerNorm', 'layerNormGrad'] as const) expect(fused.backend().capabilities.has(c)).toBe(true);
+    for (const c of ['softmax', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad'] as const) expect(fused.backend().capabilities.has(c)).toBe(true);
   });
 
   it('layerNorm forward and all three gradients match the float64 reference and the primitive lowering', () => {
@@ -128,6 +128,25 @@ describe.each(backends)('softmax and layerNorm capabilities: %s', (_, factory) =
     const y = softmax(tensor(x, { runtime: fused, shape }), -1).dataSync() as Float32Array;
     expect(firstMismatch(y, ref.softmaxRef({ shape, data: Float64Array.from(x, Math.fround) }, 3).data, { rtol: 1e-5, atol: 1e-7 })).toBeUndefined();
     for (let r = 0; r < n / 64; r += 97) expect(Math.abs(y.subarray(r * 64, (r + 1) * 64).reduce((a: number, b: number) => a + b, 0) - 1)).toBeLessThan(1e-5);
+  });
+
+  it('relu and its gradient above the native size threshold, exactly (zeros, −0, NaN, ±Inf included)', () => {
+    const shape = [64, 129];
+    const n = 64 * 129;
+    const special = [0, -0, NaN, Infinity, -Infinity];
+    const x = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? special[(i / 7) % 5]! : Math.sin(i * 0.7) * 3));
+    const w = Array.from({ length: n }, (_, i) => Math.cos(i * 0.3) * 2);
+    const xt = tensor(x, { runtime: fused, shape });
+    const wt = tensor(w, { runtime: fused, shape });
+    const y = relu(xt).dataSync();
+    const { value, grads } = valueAndGrad((a: Tensor) => relu(a).mul(wt).sum())(xt);
+    const g = grads[0]!.dataSync();
+    for (let i = 0; i < n; i++) {
+      const xi = Math.fround(x[i]!);
+      expect(y[i], `relu element ${i} of ${xi}`).toBe(Number.isNaN(xi) ? NaN : xi > 0 ? xi : 0);
+      expect(g[i], `gradient element ${i} at ${xi}`).toBe(Math.fround(Math.fround(w[i]!) * (xi > 0 ? 1 : xi === 0 ? 0.5 : 0)));
+    }
+    [xt, wt, value, ...grads].forEach((t) => t.dispose());
   });
 
   it('rejects a gamma of the wrong length naming it and the expected shape', () => {

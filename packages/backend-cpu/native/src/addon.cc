@@ -207,7 +207,7 @@ BroadcastArgs broadcast_args(const Napi::CallbackInfo& info, const char* what) {
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const long op = integer(info, 0, "op");
-  if (op > static_cast<long>(BinaryOp::Min)) throw_range(env, "native: unknown binary op");
+  if (op > static_cast<long>(BinaryOp::ReluGrad)) throw_range(env, "native: unknown binary op");
   BroadcastArgs r = broadcast_args(info, "binary");
   auto out = f32(info, 6, "out");
   if (r.total == 0) return env.Undefined();

@@ -7,7 +7,8 @@
 
 namespace nibble {
 
-enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Max, Min };
+// ReluGrad(x, g) = g·w(x): w = 1 for x > 0, ½ for x = 0, 0 below and for NaN (the gradient of maximum(x, 0)).
+enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Max, Min, ReluGrad };
 enum class UnaryOp : int { Neg = 0, Abs, Exp, Log, Tanh, Sigmoid, Relu, Sqrt, Square };
 
 struct KernelTable {

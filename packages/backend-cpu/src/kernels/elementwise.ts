@@ -25,6 +25,8 @@ const unaryFns: Record<string, Fn1> = {
   round: roundHalfEven,
   not: (x) => (x ? 0 : 1),
   copy: (x) => x,
+  // the relu capability: maximum(x, 0) exactly (NaN stays NaN, −0 gives +0)
+  relu: (x) => (x !== x ? NaN : x > 0 ? x : 0),
 };
 
 const binaryFns: Record<string, Fn2> = {
@@ -39,6 +41,8 @@ const binaryFns: Record<string, Fn2> = {
   le: (a, b) => (a <= b ? 1 : 0),
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
+  // the reluGrad capability: g·w(x), w = 1 above 0, ½ at 0, 0 below and at NaN (the gradient of maximum(x, 0))
+  reluGrad: (x, g) => g * (x > 0 ? 1 : x === 0 ? 0.5 : 0),
 };
 
 /** int32 multiply wraps like C (a double product would lose bits above 2^53). */

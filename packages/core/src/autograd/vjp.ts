@@ -8,7 +8,7 @@ import {
 import { gather, matmul, scatterAdd } from '../ops/linalg.ts';
 import { expand, pad, permute, reshape, slice, transpose } from '../ops/movement.ts';
 import { sum } from '../ops/reduce.ts';
-import { bindMulti } from '../ops/bind.ts';
+import { bind, bindMulti } from '../ops/bind.ts';
 
 /** Parameters of the view ops, as recorded on the tape. */
 export interface ViewParams {
@@ -179,6 +179,9 @@ export const vjpRules: VjpTable = {
     });
   },
   layerNormGrad: noGradient,
+  relu: ({ inputs: [x] }, g) => [bind('reluGrad', [x!, g], {})],
+  // g·w(x) is linear in g (the same weights again) and piecewise constant in x
+  reluGrad: ({ inputs: [x] }, g) => [null, bind('reluGrad', [x!, g], {})],
   reshape: ({ inputs: [x] }, g) => [reshape(g, x!.shape)],
   permute: ({ params }, g) => {
     const inverse = new Array<number>(params.perm.length);

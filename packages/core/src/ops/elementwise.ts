@@ -119,8 +119,16 @@ export function rsqrt(x: Tensor): Tensor {
     s.dispose();
   }
 }
-/** max(x, 0). */
-export const relu = (x: Tensor): Tensor => maximum(x, 0);
+/**
+ * max(x, 0). Float32 inputs go through the `relu` capability (one kernel forward, one backward where the backend
+ * has it); the gradient is the one `maximum(x, 0)` has: 1 above 0, ½ at 0, 0 below.
+ *
+ * @example
+ * ```ts
+ * relu(tensor([-1, 0, 2])); // [0, 0, 2]
+ * ```
+ */
+export const relu = (x: Tensor): Tensor => (x.dtype === 'float32' ? bind('relu', [x], {}) : maximum(x, 0));
 
 /** Runs `fn` and disposes the temporaries it lists (used by composites to stay leak-free without a scope). */
 export function withTemps<T>(fn: (temp: <U extends Tensor>(t: U) => U) => T): T {

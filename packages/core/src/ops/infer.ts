@@ -179,6 +179,15 @@ export function inferOutputs<O extends KernelOp>(op: O, inputs: readonly Tensor[
       if (!Number.isInteger(axis) || axis < 0 || axis >= x.rank) throw new ShapeError(`softmax: axis ${axis} is out of range for shape ${fmt(x.shape)}; expected an integer in [0, ${x.rank})`);
       return [{ shape: [...x.shape], dtype: 'float32' }];
     }
+    case 'relu': case 'reluGrad': {
+      arity(op, inputs, op === 'relu' ? 1 : 2);
+      const x = inputs[0]!;
+      if (inputs.some((t) => t.dtype !== 'float32')) throw new DTypeError(`${op}: expected float32 inputs; got ${inputs.map((t) => t.dtype).join(', ')}`);
+      if (op === 'reluGrad' && (inputs[1]!.rank !== x.rank || inputs[1]!.shape.some((d, i) => d !== x.shape[i]))) {
+        throw new ShapeError(`reluGrad: g has shape ${fmt(inputs[1]!.shape)}; expected the shape of x ${fmt(x.shape)}`);
+      }
+      return [{ shape: [...x.shape], dtype: 'float32' }];
+    }
     case 'layerNorm': case 'layerNormGrad': {
       arity(op, inputs, 3);
       const [x, gamma, third] = inputs as [Tensor, Tensor, Tensor];

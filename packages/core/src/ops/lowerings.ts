@@ -3,8 +3,8 @@ import { fmt } from '../shape.ts';
 import type { Capability, KernelParams } from '../spi/ops.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Placement } from './bind.ts';
-import { fromHost } from './create.ts';
-import { add, cast, div, exp, floor, ge, maximum, minimum, mul, roundHalfEven, rsqrt, sigmoid, square, sub, tanh, withTemps } from './elementwise.ts';
+import { fromHost, fullLike } from './create.ts';
+import { add, cast, div, eq, exp, floor, ge, lt, maximum, minimum, mul, roundHalfEven, rsqrt, sigmoid, square, sub, tanh, withTemps } from './elementwise.ts';
 import { matmul, oneHot, gather } from './linalg.ts';
 import { concat, expand, reshape, slice, split, stack, transpose, unsqueeze } from './movement.ts';
 import { logSoftmax, mean, sum } from './reduce.ts';
@@ -116,6 +116,13 @@ export const lowerings: { [C in SingleOutputCapability]: Lowering<C> } = {
     }),
 
   softmax: ([x], { axis }) => withTemps((t) => exp(t(logSoftmax(x!, axis)))),
+
+  relu: ([x]) => maximum(x!, 0),
+
+  // the gradient maximum(x, 0) has (see vjp.ts): g·([x > 0] + ½·[x = 0])
+  reluGrad: ([x, g]) =>
+    withTemps((t) => mul(g!, t(add(t(cast(t(lt(t(fullLike(x!, 0, [])), x!)), 'float32')), t(mul(t(cast(t(eq(x!, 0)), 'float32')), 0.5)))))),
+
 
   layerNorm: ([x, gamma, beta], { eps }) =>
     withTemps((t) => {

@@ -22,12 +22,12 @@ export type PrimitiveOp = UnaryOp | BinaryOp | CompareOp | ReduceOp | 'where' | 
  */
 export type Capability =
   | 'matmul' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul' | 'lstmSequence' | 'lstmSequenceGrad'
-  | 'softmax' | 'layerNorm' | 'layerNormGrad';
+  | 'softmax' | 'layerNorm' | 'layerNormGrad' | 'relu' | 'reluGrad';
 
 /** Every capability, in a stable order (for validation and listings). */
 export const CAPABILITY_LIST: readonly Capability[] = [
   'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad',
-  'softmax', 'layerNorm', 'layerNormGrad',
+  'softmax', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad',
 ];
 
 /** Everything a backend can be asked to run. */
@@ -131,6 +131,13 @@ export interface KernelParams {
    * gGamma [D], gBeta [D]. Only called inside backward passes (never taped).
    */
   layerNormGrad: { readonly eps: number };
+  /** `maximum(x, 0)` of a float32 x (NaN stays NaN, −0 gives +0). */
+  relu: object;
+  /**
+   * Gradient of {@link relu} (the one `maximum(x, 0)` has): inputs x and g, output `g·w(x)` with w = 1 where x > 0,
+   * ½ where x = 0 (a tie), 0 where x < 0 or x is NaN. x and g have the same shape.
+   */
+  reluGrad: object;
 }
 
 /** A strided view of a backend buffer, as a kernel receives it. Strides and offset count elements. */

@@ -5,6 +5,7 @@ import type { BackendFactory } from '../spi/backend.ts';
 import type { Tensor } from '../tensor.ts';
 import * as ops from '../ops/index.ts';
 import { scope } from '../memory/scope.ts';
+import { valueAndGrad } from '../autograd/api.ts';
 import { philoxWords } from '../rng/stream.ts';
 import { arbBroadcastPartner, arbFloat32, arbShape, arbView } from './arbitraries.ts';
 import { firstMismatch, type Tolerance } from './compare.ts';
@@ -375,6 +376,32 @@ export function describeBackendConformance(factory: BackendFactory, options: Bac
           withViews([v], async ([x]) => {
             const expected = ref.softmaxRef(v.host, axis < 0 ? axis + v.host.shape.length : axis);
             await check(() => ops.softmax(x!, axis), expected.data, { rtol: 4 * trans.rtol, atol: trans.atol });
+          }),
+        ),
+        { numRuns },
+      );
+    });
+
+    it('relu and its gradient (1 above 0, ½ at 0, 0 below and at NaN) on strided views with edge values', async () => {
+      const arbCase = arbShape({ minRank: 1, maxRank: 3 }).chain((s) => {
+        const n = s.reduce((a, d) => a * d, 1);
+        return fc.tuple(arbView(s, fc.oneof(arbFloat32({ edge }), fc.constant(0))), fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: n, maxLength: n }));
+      });
+      await fc.assert(
+        fc.asyncProperty(arbCase, ([v, w]) =>
+          withViews([v], async ([x]) => {
+            await check(() => ops.relu(x!), f32(ref.map([v.host], (a) => (Number.isNaN(a) ? NaN : Math.max(a, 0))).data), EXACT);
+            const wt = ops.tensor(w, { runtime: rt, shape: v.host.shape });
+            try {
+              const expected = Array.from(v.host.data, (a, i) => Math.fround(Math.fround(w[i]!) * (a > 0 ? 1 : a === 0 ? 0.5 : 0)));
+              await check(() => {
+                const { value, grads } = valueAndGrad((t: Tensor) => ops.relu(t).mul(wt).sum())(x!);
+                value.dispose();
+                return grads[0]!;
+              }, expected, EXACT);
+            } finally {
+              wt.dispose();
+            }
           }),
         ),
         { numRuns },
