@@ -34,6 +34,7 @@ bool worth_threads(long m, long n, long k) {
 std::array<AlignedBuffer, kMaxWorkers> packed_b;
 std::array<AlignedBuffer, kMaxWorkers> packed_a;
 std::array<AlignedBuffer, kMaxWorkers> gathered_a;
+std::array<AlignedBuffer, kMaxWorkers> direct_b;  // row-major copies of a transposed B for gemm_direct
 
 long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
@@ -255,6 +256,28 @@ void gemm_small_m(const Gemm& g, bool use_pool, int worker) {
       worker);
 }
 
+// Small single-threaded products (the per-head products of attention, 64×64·64×32) skip packing: packing A and B
+// costs about as much as the product. B is read in place when its rows are contiguous, else transposed into a
+// small row-major copy first (q·kᵀ).
+constexpr long kDirectMaxK = 128, kDirectMaxN = 256, kDirectMaxWork = 1L << 19;  // m·n·k
+bool direct_fits(const Gemm& g) {
+  // below one vector of columns the direct kernel would fall back to scalar dot products
+  return g.k <= kDirectMaxK && g.n <= kDirectMaxN && g.n >= g.kt.vector_floats && g.m * g.n * g.k <= kDirectMaxWork;
+}
+
+void gemm_direct(const Gemm& g, int worker) {
+  const float* b = g.b.data;
+  long ldb = g.b.row;
+  if (g.b.col != 1) {
+    float* rowmajor = direct_b[worker].floats(static_cast<size_t>(g.k * g.n));
+    for (long p = 0; p < g.k; ++p)
+      for (long j = 0; j < g.n; ++j) rowmajor[p * g.n + j] = g.b.data[p * g.b.row + j * g.b.col];
+    b = rowmajor;
+    ldb = g.n;
+  }
+  g.kt.gemm_direct(g.m, g.n, g.k, g.a.data, g.a.row, g.a.col, b, ldb, g.c, g.ldc, g.accumulate);
+}
+
 void gemm_one(const Gemm& g, bool use_pool, int worker) {
   if (g.k == 0) {
     if (!g.accumulate)
@@ -262,6 +285,7 @@ void gemm_one(const Gemm& g, bool use_pool, int worker) {
     return;
   }
   if (g.m <= 4 && (g.b.col == 1 || g.b.row == 1)) return gemm_small_m(g, use_pool, worker);
+  if (!use_pool && direct_fits(g)) return gemm_direct(g, worker);
   gemm_packed(g, use_pool, worker);
 }
 
@@ -341,13 +365,13 @@ void sgemm_prepacked(long m, long n, long k, StridedMatrix a, StridedMatrix b, c
 
 size_t gemm_scratch_bytes() {
   size_t total = 0;
-  for (auto* set : {&packed_a, &packed_b, &gathered_a})
+  for (auto* set : {&packed_a, &packed_b, &gathered_a, &direct_b})
     for (auto& buf : *set) total += buf.capacity();
   return total;
 }
 
 void release_gemm_scratch() {
-  for (auto* set : {&packed_a, &packed_b, &gathered_a})
+  for (auto* set : {&packed_a, &packed_b, &gathered_a, &direct_b})
     for (auto& buf : *set) buf.release();
 }
 

@@ -85,7 +85,7 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
     );
   });
 
-  it('is correct across block boundaries on every ISA and thread count (M > MC, K > KC, partial tiles, short kernel)', () => {
+  it('is correct across block boundaries on every ISA and thread count (M > MC, K > KC, partial tiles, short kernel, unpacked small products)', () => {
     const isas = nativeInfo().supportedIsas as ('avx512' | 'avx2' | 'baseline')[];
     const original = nativeInfo();
     try {
@@ -101,6 +101,13 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
             [32, 520, 300, true, false],
             // one B panel: rows split finer so that both threads get a tile
             [128, 33, 600, false, false],
+            // small single-threaded products without packing (attention heads): row groups with a remainder, strips of
+            // two vectors, one vector and scalar columns, B read in place or transposed into a row-major copy
+            [13, 47, 37, false, true],
+            [9, 33, 64, true, false],
+            [64, 64, 32, false, true],
+            [21, 16, 128, true, true],
+            [64, 250, 30, false, false],
           ] as const) {
             setNativeIsa(isa);
             setNativeThreads(threads);
