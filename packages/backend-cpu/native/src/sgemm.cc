@@ -265,17 +265,41 @@ bool direct_fits(const Gemm& g) {
   return g.k <= kDirectMaxK && g.n <= kDirectMaxN && g.n >= g.kt.vector_floats && g.m * g.n * g.k <= kDirectMaxWork;
 }
 
+// B with contiguous rows: B itself, or a row-major copy in the worker's scratch.
+const float* rowmajor_b(const Gemm& g, int worker, long* ldb) {
+  *ldb = g.b.row;
+  if (g.b.col == 1) return g.b.data;
+  float* copy = direct_b[worker].floats(static_cast<size_t>(g.k * g.n));
+  for (long p = 0; p < g.k; ++p)
+    for (long j = 0; j < g.n; ++j) copy[p * g.n + j] = g.b.data[p * g.b.row + j * g.b.col];
+  *ldb = g.n;
+  return copy;
+}
+
 void gemm_direct(const Gemm& g, int worker) {
-  const float* b = g.b.data;
-  long ldb = g.b.row;
-  if (g.b.col != 1) {
-    float* rowmajor = direct_b[worker].floats(static_cast<size_t>(g.k * g.n));
-    for (long p = 0; p < g.k; ++p)
-      for (long j = 0; j < g.n; ++j) rowmajor[p * g.n + j] = g.b.data[p * g.b.row + j * g.b.col];
-    b = rowmajor;
-    ldb = g.n;
-  }
+  long ldb;
+  const float* b = rowmajor_b(g, worker, &ldb);
   g.kt.gemm_direct(g.m, g.n, g.k, g.a.data, g.a.row, g.a.col, b, ldb, g.c, g.ldc, g.accumulate);
+}
+
+// Mid-size products whose B fits in a core's L2 (the projections of a transformer block, 1024×128·128×512) skip
+// packing as well, with blocks of kDirectRows rows split over the pool: here this measured 1.2–1.9× faster than
+// packing both operands (97–100% of the FMA peak at K = 128..512), while products with a larger B stay packed.
+constexpr long kDirectThreadedMaxK = 512, kDirectThreadedMaxN = 512, kDirectThreadedMaxB = 1L << 17, kDirectRows = 64;
+bool direct_threaded_fits(const Gemm& g) {
+  return g.k <= kDirectThreadedMaxK && g.n <= kDirectThreadedMaxN && g.k * g.n <= kDirectThreadedMaxB &&
+         g.n >= g.kt.vector_floats && g.m >= 2 * kDirectRows;
+}
+
+void gemm_direct_threaded(const Gemm& g, int worker) {
+  long ldb;
+  const float* b = rowmajor_b(g, worker, &ldb);
+  const long tasks = ceil_div(g.m, kDirectRows);
+  ThreadPool::instance().parallel_for(tasks, [&](long t, int) {
+    const long i0 = t * kDirectRows, rows = std::min(kDirectRows, g.m - i0);
+    g.kt.gemm_direct(rows, g.n, g.k, g.a.data + i0 * g.a.row, g.a.row, g.a.col, b, ldb, g.c + i0 * g.ldc, g.ldc,
+                     g.accumulate);
+  });
 }
 
 void gemm_one(const Gemm& g, bool use_pool, int worker) {
@@ -286,6 +310,7 @@ void gemm_one(const Gemm& g, bool use_pool, int worker) {
   }
   if (g.m <= 4 && (g.b.col == 1 || g.b.row == 1)) return gemm_small_m(g, use_pool, worker);
   if (!use_pool && direct_fits(g)) return gemm_direct(g, worker);
+  if (use_pool && direct_threaded_fits(g)) return gemm_direct_threaded(g, worker);
   gemm_packed(g, use_pool, worker);
 }
 

@@ -108,6 +108,9 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
             [64, 64, 32, false, true],
             [21, 16, 128, true, true],
             [64, 250, 30, false, false],
+            // mid-size products with B in the L2, unpacked and split in row blocks over the pool (A transposed too)
+            [256, 200, 128, true, false],
+            [300, 64, 512, false, true],
           ] as const) {
             setNativeIsa(isa);
             setNativeThreads(threads);
