@@ -77,10 +77,11 @@ describe.each(backends)('lstmSequence capability: %s', (_, factory) => {
     matchesLowering(caseOf(wideDims), 25);
   });
 
-  it('matches the lowering on a step large enough to run on the thread pool', () => {
-    const [b, t, h] = [16, 9, 64];
+  it('matches the lowering on steps large enough to run on the thread pool (packed Wh, and Wh read in place by column)', () => {
     const v = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i * 0.7) * 0.8);
-    matchesLowering(fc.constant({ b, t, h, xp: v(b * t * 4 * h, 1), wh: v(h * 4 * h, 2).map((x) => x * 0.2), h0: v(b * h, 3), c0: v(b * h, 4), gy: v(b * t * 2 * h, 5), timeMajor: true }), 1);
+    for (const [b, t, h] of [[16, 9, 64], [32, 3, 128], [12, 2, 200]] as const) {
+      matchesLowering(fc.constant({ b, t, h, xp: v(b * t * 4 * h, 1), wh: v(h * 4 * h, 2).map((x) => x * 0.2), h0: v(b * h, 3), c0: v(b * h, 4), gy: v(b * t * 2 * h, 5), timeMajor: true }), 1);
+    }
   });
 
   it('matches the lowering at batch 1 and 3 with Wh split over the pool in packed per-thread blocks', () => {

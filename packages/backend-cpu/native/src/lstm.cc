@@ -150,13 +150,16 @@ void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, lo
     }
     return;
   }
-  float* whp = wh_packed.floats(packed_b_floats(H, G));
+  // Wh is read in place, each thread on its own columns, when a thread's share fits in its L2; else packed once
+  const bool direct = direct_columns_fit(B, G, H);
+  float* whp = direct ? nullptr : wh_packed.floats(packed_b_floats(H, G));
   const StridedMatrix whm{wh, G, 1, 0};
-  pack_b(whm, H, G, whp);  // once per sequence, reused by all T steps
+  if (!direct) pack_b(whm, H, G, whp);  // once per sequence, reused by all T steps
   for (long t = 0; t < T; ++t) {
     for (long b = 0; b < B; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
     const StridedMatrix hp = t == 0 ? StridedMatrix{h0, H, 1, 0} : StridedMatrix{y + (t - 1) * Y2, T * Y2, 1, 0};
-    sgemm_prepacked(B, G, H, hp, whm, whp, z, G, true);
+    if (direct) sgemm_direct_columns(B, G, H, hp, wh, G, z, G, true);
+    else sgemm_prepacked(B, G, H, hp, whm, whp, z, G, true);
     for_rows(B, 8 * B * H, [&](long b) {  // three sigmoids and two tanh per element: worth a thread sooner
       float* ht = y + (b * T + t) * Y2;
       const float* cp = t == 0 ? c0 + b * H : ht - Y2 + H;
@@ -202,9 +205,14 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
   float* dh_next = state;
   float* dc_next = state + B * H;
   std::fill(dh_next, dh_next + 2 * B * H, 0.f);
-  float* whp = wh_packed.floats(packed_b_floats(G, H));
-  const StridedMatrix wht{wh, 1, G, 0};  // Whᵀ [4H, H]
-  pack_b(wht, G, H, whp);
+  // Whᵀ [4H, H]: a row-major copy read in place by the threads' columns when it fits (see the forward), else packed
+  const bool direct = direct_columns_fit(B, H, G);
+  float* whp = wh_packed.floats(direct ? static_cast<size_t>(G * H) : packed_b_floats(G, H));
+  const StridedMatrix wht{wh, 1, G, 0};
+  if (direct)
+    for (long p = 0; p < G; ++p)
+      for (long j = 0; j < H; ++j) whp[p * H + j] = wh[j * G + p];
+  else pack_b(wht, G, H, whp);
   for (long t = T - 1; t >= 0; --t) {
     for_rows(B, 8 * B * H, [&](long b) {  // ~25 flops and a tanh per element: worth a thread sooner
       const long r = b * T + t;
@@ -212,7 +220,9 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
       kt.lstm_gate_grads(H, gates + r * G, y + r * Y2 + H, cp, gy + r * Y2, gy + r * Y2 + H, dh_next + b * H,
                          dc_next + b * H, gxp + r * G);
     });
-    sgemm_prepacked(B, H, G, StridedMatrix{gxp + t * G, T * G, 1, 0}, wht, whp, dh_next, H, false);
+    const StridedMatrix dz{gxp + t * G, T * G, 1, 0};
+    if (direct) sgemm_direct_columns(B, H, G, dz, whp, H, dh_next, H, false);
+    else sgemm_prepacked(B, H, G, dz, wht, whp, dh_next, H, false);
   }
   std::copy(dh_next, dh_next + B * H, gh0);
   std::copy(dc_next, dc_next + B * H, gc0);

@@ -358,6 +358,29 @@ void sgemm_batched(const GemmBatch& batch, long m, long n, long k, StridedMatrix
   for (long bi = 0; bi < count; ++bi) gemm_one(make(bi), use_pool, 0);
 }
 
+bool direct_columns_fit(long m, long n, long k) {
+  const KernelTable& kt = active_kernels();
+  const long threads = ThreadPool::instance().threads();
+  return k <= kDirectThreadedMaxK && n >= 2L * kt.vector_floats * threads && k * n <= kDirectThreadedMaxB * threads &&
+         m >= 8 && 2.0 * static_cast<double>(m) * n * k >= kParallelFlops / 4;
+}
+
+void sgemm_direct_columns(long m, long n, long k, StridedMatrix a, const float* b, long ldb, float* c, long ldc,
+                          bool accumulate) {
+  const KernelTable& kt = active_kernels();
+  ThreadPool& pool = ThreadPool::instance();
+  const long strip = 2L * kt.vector_floats;  // the kernel's column strip
+  const long tasks = std::max<long>(1, std::min<long>(pool.threads(), ceil_div(n, strip)));
+  const long per = ceil_div(ceil_div(n, tasks), strip) * strip;
+  auto run = [&](long t, int) {
+    const long j0 = t * per, j1 = std::min(n, j0 + per);
+    if (j1 > j0) kt.gemm_direct(m, j1 - j0, k, a.data, a.row, a.col, b + j0, ldb, c + j0, ldc, accumulate);
+  };
+  if (tasks > 1 && tasks == pool.threads()) pool.parallel_pinned(run);  // the same columns (and L2) every call
+  else if (tasks > 1) pool.parallel_for(tasks, run);
+  else run(0, 0);
+}
+
 void sgemm(long batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc, long ldcb,
            bool accumulate) {
   GemmBatch one;

@@ -45,6 +45,16 @@ void pack_b(StridedMatrix b, long k, long n, float* dst);
 void sgemm_prepacked(long m, long n, long k, StridedMatrix a, StridedMatrix b, const float* b_packed, float* c,
                      long ldc, bool accumulate);
 
+/**
+ * C (+)= A·B with B row-major (rows ldb apart) read in place and the columns split over the pool, for products
+ * whose rows are few but whose B (one thread's columns of it) fits in a core's L2: the per-step products of an LSTM
+ * at batch 32. Use direct_columns_fit() to decide.
+ */
+void sgemm_direct_columns(long m, long n, long k, StridedMatrix a, const float* b, long ldb, float* c, long ldc,
+                          bool accumulate);
+/** Whether sgemm_direct_columns suits an M×K·K×N product on this pool. */
+bool direct_columns_fit(long m, long n, long k);
+
 /** Bytes of scratch the gemm driver holds (packed panels); freed by release_gemm_scratch(). */
 size_t gemm_scratch_bytes();
 void release_gemm_scratch();
