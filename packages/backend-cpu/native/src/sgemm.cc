@@ -282,10 +282,11 @@ void gemm_direct(const Gemm& g, int worker) {
   g.kt.gemm_direct(g.m, g.n, g.k, g.a.data, g.a.row, g.a.col, b, ldb, g.c, g.ldc, g.accumulate);
 }
 
-// Mid-size products whose B fits in a core's L2 (the projections of a transformer block, 1024×128·128×512) skip
-// packing as well, with blocks of kDirectRows rows split over the pool: here this measured 1.2–1.9× faster than
-// packing both operands (97–100% of the FMA peak at K = 128..512), while products with a larger B stay packed.
-constexpr long kDirectThreadedMaxK = 512, kDirectThreadedMaxN = 512, kDirectThreadedMaxB = 1L << 17, kDirectRows = 64;
+// Mid-size products whose B fits in a core's L2 (the projections of a transformer block, 1024×128·128×512, and its
+// weight gradients, 128×1024·1024×128) skip packing as well, with blocks of kDirectRows rows split over the pool:
+// here this measured 1.2–1.9× faster than packing both operands (97–100% of the FMA peak at K = 128..1024), while
+// products with a larger B stay packed (1024³: packing is faster).
+constexpr long kDirectThreadedMaxK = 2048, kDirectThreadedMaxN = 512, kDirectThreadedMaxB = 1L << 17, kDirectRows = 64;
 bool direct_threaded_fits(const Gemm& g) {
   return g.k <= kDirectThreadedMaxK && g.n <= kDirectThreadedMaxN && g.k * g.n <= kDirectThreadedMaxB &&
          g.n >= g.kt.vector_floats && g.m >= 2 * kDirectRows;
@@ -310,7 +311,7 @@ void gemm_one(const Gemm& g, bool use_pool, int worker) {
   }
   if (g.m <= 4 && (g.b.col == 1 || g.b.row == 1)) return gemm_small_m(g, use_pool, worker);
   if (!use_pool && direct_fits(g)) return gemm_direct(g, worker);
-  if (use_pool && direct_threaded_fits(g)) return gemm_direct_threaded(g, worker);
+  if (direct_threaded_fits(g)) return use_pool ? gemm_direct_threaded(g, worker) : gemm_direct(g, worker);
   gemm_packed(g, use_pool, worker);
 }
 

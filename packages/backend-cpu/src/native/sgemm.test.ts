@@ -98,6 +98,9 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
             [4, 300, 200, true, true],
             // row counts the main micro-kernel divides badly: the short kernel, over two row blocks (144 = 128 + 16)
             [144, 97, 300, false, true],
+            [144, 600, 300, false, true],
+            // packed (B too large for the unpacked paths) with K over several KC blocks
+            [203, 97, 2100, true, false],
             [32, 520, 300, true, false],
             // one B panel: rows split finer so that both threads get a tile
             [128, 33, 600, false, false],
