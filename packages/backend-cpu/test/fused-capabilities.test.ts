@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CAPABILITY_LIST, createRuntime, layerNorm, relu, type Runtime, softmax, type Tensor, tensor, valueAndGrad } from '@nibble/core';
 import { firstMismatch, gradcheck, reference as ref } from '@nibble/core/testing';
 import { cpuFactory } from '../src/index.ts';
-import { native, NativeCpuBackend, nativeFactory } from '../src/node.ts';
+import { cpuBackendsUnderTest, itRunsTheNativeBackend } from './cpu-backends.ts';
+import { native, nativeFactory } from '../src/node.ts';
 
 const lowered = createRuntime({ backends: [cpuFactory({ disable: CAPABILITY_LIST })] });
 const reference = createRuntime({ backends: [cpuFactory({ precision: 'float64' })] });
@@ -43,14 +44,8 @@ function lnRun(rt: Runtime, c: LnCase): Float32Array[] {
   return out;
 }
 
-const backends = [
-  ['TypeScript kernels', cpuFactory()],
-  ['native kernels', nativeFactory({ name: 'cpu-native' })],
-] as const;
-
-it('the native backend is the one under test (not the TypeScript fallback)', () => {
-  expect(nativeFactory().createSync!()).toBeInstanceOf(NativeCpuBackend);
-});
+const backends = cpuBackendsUnderTest;
+itRunsTheNativeBackend();
 
 describe.each(backends)('softmax and layerNorm capabilities: %s', (_, factory) => {
   const fused = createRuntime({ backends: [factory] });

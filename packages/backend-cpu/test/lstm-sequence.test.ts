@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createRuntime, lstmSequence, type Runtime, type Tensor, tensor, valueAndGrad, vjpRules, CAPABILITY_LIST } from '@nibble/core';
 import { gradcheck } from '@nibble/core/testing';
 import { cpuFactory } from '../src/index.ts';
-import { NativeCpuBackend, nativeFactory } from '../src/node.ts';
+import { cpuBackendsUnderTest, itRunsTheNativeBackend } from './cpu-backends.ts';
+import { nativeFactory } from '../src/node.ts';
 
 const lowered = createRuntime({ backends: [cpuFactory({ disable: CAPABILITY_LIST })] });
 const reference = createRuntime({ backends: [cpuFactory({ precision: 'float64' })] });
@@ -40,14 +41,8 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
   for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!), `element ${i}: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i]!)));
 }
 
-const backends = [
-  ['TypeScript kernels', cpuFactory()],
-  ['native kernels', nativeFactory({ name: 'cpu-native' })],
-] as const;
-
-it('the native backend is the one under test (not the TypeScript fallback)', () => {
-  expect(nativeFactory().createSync!()).toBeInstanceOf(NativeCpuBackend);
-});
+const backends = cpuBackendsUnderTest;
+itRunsTheNativeBackend();
 
 describe.each(backends)('lstmSequence capability: %s', (_, factory) => {
   const fused = createRuntime({ backends: [factory] });
