@@ -91,7 +91,7 @@ export class NativeCpuBackend extends CpuBackend {
       return true;
     }
     // All batch axes go to the kernel in one call, so its threads split every product (attention heads included).
-    const batch = coalesceBatch(batchShape, aBatch, bBatch);
+    const batch = mergeAxes(batchShape, aBatch, bBatch);
     if (batch.dims.length > MAX_GEMM_BATCH_AXES) return false;
     this.addon.sgemm(
       batch.dims, m, n, k,
@@ -110,9 +110,9 @@ export class NativeCpuBackend extends CpuBackend {
     const shape = call.outputs[0]!.shape;
     const as = broadcastStrides(a, shape);
     const bs = broadcastStrides(b, shape);
-    // the vector kernel walks the last axis with stride 0 (broadcast) or 1
-    if ((as.at(-1) ?? 0) > 1 || (bs.at(-1) ?? 0) > 1) return false;
-    this.addon.binary(code, [...shape], A.subarray(a.offset), as, B.subarray(b.offset), bs, out);
+    const merged = mergeAxes(shape, as, bs);
+    if (!unitInnerStrides(merged)) return false;
+    this.addon.binary(code, merged.dims, A.subarray(a.offset), merged.a, B.subarray(b.offset), merged.b, out);
     return true;
   }
 
@@ -128,8 +128,9 @@ export class NativeCpuBackend extends CpuBackend {
       const shape = call.outputs[0]!.shape;
       const as = broadcastStrides(x, shape);
       const bs = broadcastStrides(b, shape);
-      if ((as.at(-1) ?? 0) > 1 || (bs.at(-1) ?? 0) > 1) return false;
-      this.addon.compare(code, [...shape], X.subarray(x.offset), as, B.subarray(b.offset), bs, out);
+      const merged = mergeAxes(shape, as, bs);
+      if (!unitInnerStrides(merged)) return false;
+      this.addon.compare(code, merged.dims, X.subarray(x.offset), merged.a, B.subarray(b.offset), merged.b, out);
       return true;
     }
     if (call.op !== 'cast' || !isDense(x, call.outputs[0]!.shape)) return false;
@@ -301,10 +302,12 @@ export class NativeCpuBackend extends CpuBackend {
 const MAX_GEMM_BATCH_AXES = 8;
 
 /**
- * Drops size-1 batch axes and merges neighbours that step like one axis in both operands (the output is dense, so
- * it always does): a contiguous [B, heads] batch becomes one axis of B·heads.
+ * Drops size-1 axes and merges neighbours that both operands step through as one (stride[d] = stride[d+1]·size[d+1],
+ * a broadcast 0 next to a 0 included; the dense output always merges). A contiguous [B, heads] batch becomes one
+ * axis of B·heads, and a dense [16, 4, 64, 64] times a scalar one row of 262144 elements instead of 4096 rows of 64,
+ * each a separate call of the vector kernel.
  */
-function coalesceBatch(dims: readonly number[], a: readonly number[], b: readonly number[]): { dims: number[]; a: number[]; b: number[] } {
+function mergeAxes(dims: readonly number[], a: readonly number[], b: readonly number[]): { dims: number[]; a: number[]; b: number[] } {
   const out = { dims: [] as number[], a: [] as number[], b: [] as number[] };
   dims.forEach((d, i) => {
     if (d === 1) return;
@@ -320,6 +323,12 @@ function coalesceBatch(dims: readonly number[], a: readonly number[], b: readonl
     out.b.push(b[i]!);
   });
   return out;
+}
+
+/** The vector kernels walk the last axis with stride 0 (broadcast) or 1 (checked after merging: a dropped size-1
+ * last axis can leave a strided one last). */
+function unitInnerStrides(m: { a: readonly number[]; b: readonly number[] }): boolean {
+  return (m.a.at(-1) ?? 0) <= 1 && (m.b.at(-1) ?? 0) <= 1;
 }
 
 function batchOf(v: TensorView, batchShape: readonly number[]): number[] {

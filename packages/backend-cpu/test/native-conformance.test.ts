@@ -73,6 +73,21 @@ describe('native elementwise and fake-quant on large tensors', () => {
     );
   });
 
+  it('merged axes: a size-1 last axis over a strided column, 4-D times a scalar, [n, 1] broadcasts (bit for bit)', () => {
+    const n = 4096;
+    const cases: [string, (rt: typeof ts) => Tensor][] = [
+      // a column of a [n, 2] tensor: after dropping its size-1 last axis the kept axis has stride 2
+      ['column + dense', (rt) => tensor(data(2 * n, 1), { runtime: rt, shape: [n, 2] }).slice([0, 1], [n, 1]).add(tensor(data(n, 2), { runtime: rt, shape: [n, 1] }))],
+      ['column < dense', (rt) => tensor(data(2 * n, 3), { runtime: rt, shape: [n, 2] }).slice([0, 0], [n, 1]).lt(tensor(data(n, 4), { runtime: rt, shape: [n, 1] })).cast('float32')],
+      ['4-D times a scalar', (rt) => tensor(data(16 * 4 * 8 * 8, 5), { runtime: rt, shape: [16, 4, 8, 8] }).mul(0.17)],
+      ['[n, 1] broadcast over [n, 64]', (rt) => tensor(data(n, 6), { runtime: rt, shape: [n / 64, 1, 64] }).mul(tensor(data(n / 64 * 3, 7), { runtime: rt, shape: [n / 64, 3, 1] }))],
+    ];
+    for (const [name, f] of cases) {
+      const [x, y] = both(f);
+      expect(Array.from(y), name).toEqual(Array.from(x));
+    }
+  });
+
   it('fakeQuant per tensor and per row matches bit for bit', () => {
     fc.assert(
       fc.property(big, fc.integer({ min: 2, max: 8 }), ([r, c, seed], bits) => {
