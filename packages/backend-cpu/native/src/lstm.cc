@@ -209,9 +209,7 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
   const bool direct = direct_columns_fit(B, H, G);
   float* whp = wh_packed.floats(direct ? static_cast<size_t>(G * H) : packed_b_floats(G, H));
   const StridedMatrix wht{wh, 1, G, 0};
-  if (direct)
-    for (long p = 0; p < G; ++p)
-      for (long j = 0; j < H; ++j) whp[p * H + j] = wh[j * G + p];
+  if (direct) copy_rowmajor(wht, G, H, whp);
   else pack_b(wht, G, H, whp);
   for (long t = T - 1; t >= 0; --t) {
     for_rows(B, 8 * B * H, [&](long b) {  // ~25 flops and a tanh per element: worth a thread sooner

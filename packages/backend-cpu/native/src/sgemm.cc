@@ -270,8 +270,7 @@ const float* rowmajor_b(const Gemm& g, int worker, long* ldb) {
   *ldb = g.b.row;
   if (g.b.col == 1) return g.b.data;
   float* copy = direct_b[worker].floats(static_cast<size_t>(g.k * g.n));
-  for (long p = 0; p < g.k; ++p)
-    for (long j = 0; j < g.n; ++j) copy[p * g.n + j] = g.b.data[p * g.b.row + j * g.b.col];
+  copy_rowmajor(g.b, g.k, g.n, copy);
   *ldb = g.n;
   return copy;
 }
@@ -357,6 +356,11 @@ void sgemm_batched(const GemmBatch& batch, long m, long n, long k, StridedMatrix
   }
   const bool use_pool = worth_threads(m, n, k);
   for (long bi = 0; bi < count; ++bi) gemm_one(make(bi), use_pool, 0);
+}
+
+void copy_rowmajor(StridedMatrix b, long k, long n, float* dst) {
+  for (long p = 0; p < k; ++p)
+    for (long j = 0; j < n; ++j) dst[p * n + j] = b.data[p * b.row + j * b.col];
 }
 
 bool direct_columns_fit(long m, long n, long k) {

@@ -52,6 +52,8 @@ void sgemm_prepacked(long m, long n, long k, StridedMatrix a, StridedMatrix b, c
  */
 void sgemm_direct_columns(long m, long n, long k, StridedMatrix a, const float* b, long ldb, float* c, long ldc,
                           bool accumulate);
+/** Copies a K×N matrix at any strides into dst, row-major (for sgemm_direct_columns' B). */
+void copy_rowmajor(StridedMatrix b, long k, long n, float* dst);
 /** Whether sgemm_direct_columns suits an M×K·K×N product on this pool. */
 bool direct_columns_fit(long m, long n, long k);
 
