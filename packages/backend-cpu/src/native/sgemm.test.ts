@@ -111,6 +111,9 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
             [64, 64, 32, false, true],
             [21, 16, 128, true, true],
             [64, 250, 30, false, false],
+            // remainders of 4 + 2 + 1 rows after the 8-row (AVX-512) or 4-row groups
+            [7, 48, 96, false, false],
+            [14, 40, 50, false, true],
             // mid-size products with B in the L2, unpacked and split in row blocks over the pool (A transposed too)
             [256, 200, 128, true, false],
             [300, 64, 512, false, true],
