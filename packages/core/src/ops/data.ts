@@ -9,15 +9,20 @@ function contiguousHandle(t: Tensor): { handle: Tensor; owned: boolean } {
   return { handle: noGrad(() => copy(t)), owned: true };
 }
 
+/**
+ * The tensor's elements from a backend's read: the array itself, which the backend no longer references (see
+ * Backend.read), or a compact copy of its first elements when the buffer is longer than the tensor. A second copy
+ * here cost ~0.2 ms per 256×256 read-back.
+ */
 function finish(t: Tensor, raw: HostArray): HostArray {
-  return raw.length === t.size ? raw : raw.subarray(0, t.size);
+  return raw.length === t.size ? raw : raw.slice(0, t.size);
 }
 
 /** Reads a tensor's elements as stored by the backend (a float64 reference backend returns Float64Array). */
 export async function readHost(t: Tensor): Promise<HostArray> {
   const { handle, owned } = contiguousHandle(t);
   try {
-    return finish(t, await handle.backend.read(handle.buffer)).slice();
+    return finish(t, await handle.backend.read(handle.buffer));
   } finally {
     if (owned) handle.dispose();
   }
@@ -30,7 +35,7 @@ export function readHostSync(t: Tensor): HostArray {
   }
   const { handle, owned } = contiguousHandle(t);
   try {
-    return finish(t, handle.backend.readSync!(handle.buffer)).slice();
+    return finish(t, handle.backend.readSync!(handle.buffer));
   } finally {
     if (owned) handle.dispose();
   }

@@ -22,9 +22,13 @@ export interface Backend extends Disposable {
   decRef(buffer: BufferId): void;
   /** Writes host data at element offset `offset` (default 0). */
   write(buffer: BufferId, data: HostArray, offset?: number): void;
-  /** Reads the whole buffer back to the host. */
+  /**
+   * Reads the whole buffer back to the host, into a new array that the caller owns: the backend keeps no reference
+   * to it, so neither a later kernel, write or reuse of the buffer's memory changes it, and the caller may modify it.
+   * Core hands that array to the user without copying it again.
+   */
   read(buffer: BufferId): Promise<HostArray>;
-  /** Synchronous read, for backends that can (CPU). */
+  /** Synchronous read, for backends that can (CPU); the result is owned by the caller as with {@link Backend.read}. */
   readSync?(buffer: BufferId): HostArray;
   /** Runs one kernel. Throwing leaves the output buffers allocated; core frees them. */
   run(call: KernelCall<KernelOp>): void;

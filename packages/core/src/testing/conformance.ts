@@ -432,6 +432,36 @@ export function describeBackendConformance(factory: BackendFactory, options: Bac
       );
     });
 
+    it('read and readSync return arrays the caller owns (not the buffer, not memory the backend reuses)', async () => {
+      const backend = rt.backend();
+      const id = backend.alloc('float32', 3);
+      try {
+        backend.write(id, new Float32Array([1, 2, 3]));
+        const first = await backend.read(id);
+        first[0] = 99;
+        expect(Array.from(await backend.read(id))).toEqual([1, 2, 3]);
+        if (backend.readSync) {
+          const sync = backend.readSync(id);
+          sync[1] = 99;
+          expect(Array.from(backend.readSync(id))).toEqual([1, 2, 3]);
+        }
+      } finally {
+        backend.decRef(id);
+      }
+      // a tensor's data survives the tensor: its buffer's memory may be reused by the next tensors of that size
+      const size = 1 << 15;
+      const t = ops.tensor(Float32Array.from({ length: size }, (_, i) => i), { runtime: rt });
+      const data = await t.data();
+      const dataSync = backend.readSync ? t.dataSync() : undefined;
+      t.dispose();
+      const others = Array.from({ length: 4 }, () => ops.full([size], -1, { runtime: rt }));
+      await Promise.all(others.map((o) => o.data()));
+      others.forEach((o) => o.dispose());
+      expect(data[size - 1]).toBe(size - 1);
+      expect(Array.from(data.slice(0, 4))).toEqual([0, 1, 2, 3]);
+      if (dataSync) expect(dataSync[size - 1]).toBe(size - 1);
+    });
+
     it('memory: 1000 scoped iterations leave no buffer behind', async () => {
       const x = ops.tensor([[1, 2, 3], [4, 5, 6]], { runtime: rt });
       const before = rt.memory();
