@@ -123,7 +123,6 @@ export const lowerings: { [C in SingleOutputCapability]: Lowering<C> } = {
   reluGrad: ([x, g]) =>
     withTemps((t) => mul(g!, t(add(t(cast(t(lt(t(fullLike(x!, 0, [])), x!)), 'float32')), t(mul(t(cast(t(eq(x!, 0)), 'float32')), 0.5)))))),
 
-
   layerNorm: ([x, gamma, beta], { eps }) =>
     withTemps((t) => {
       const centred = t(sub(x!, t(mean(x!, -1, true))));
