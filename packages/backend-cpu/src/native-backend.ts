@@ -18,6 +18,12 @@ const MIN_NATIVE_ELEMENTS = 2048;
 
 const f32 = (a: HostArray): a is Float32Array => a instanceof Float32Array;
 
+/**
+ * Keys naming immutable recurrent weights for the addon's packed-Wh reuse: unique across every backend instance in
+ * the process (the addon's packed block is shared by all of them), never reused.
+ */
+let lastWeightKey = 0;
+
 /** The CPU backend whose hot kernels run in the native addon. Create it through {@link cpuNative}. */
 export class NativeCpuBackend extends CpuBackend {
   private readonly addon: NativeAddon;
@@ -26,14 +32,22 @@ export class NativeCpuBackend extends CpuBackend {
    * backward (which receives that output) reuses them instead of recomputing z = xProj + h·Wh for every step.
    */
   private readonly lstmGates = new Map<BufferId, { readonly inputs: string; readonly gates: Float32Array; readonly buffer: BufferId }>();
+  /** The weight key of each whole-buffer Wh given to lstmSequence, dropped when the buffer is written or freed. */
+  private readonly weightKeys = new Map<BufferId, number>();
 
   constructor(addon: NativeAddon, options: CpuBackendOptions = {}) {
     super({ ...options, name: options.name ?? 'cpu' });
     this.addon = addon;
   }
 
+  override write(buffer: BufferId, data: HostArray, offset?: number): void {
+    this.weightKeys.delete(buffer);
+    super.write(buffer, data, offset);
+  }
+
   override decRef(buffer: BufferId): void {
     super.decRef(buffer);
+    if (!this.isLive(buffer)) this.weightKeys.delete(buffer);
     const kept = this.lstmGates.get(buffer);
     if (kept !== undefined && !this.isLive(buffer)) {
       this.lstmGates.delete(buffer);
@@ -42,6 +56,8 @@ export class NativeCpuBackend extends CpuBackend {
   }
 
   override run(call: KernelCall<KernelOp>): void {
+    // any kernel that writes a keyed buffer (none of the core's ops write a live input today) retires its key
+    if (this.weightKeys.size > 0) for (const o of call.outputs) this.weightKeys.delete(o.buffer);
     if (this.runNative(call)) return;
     super.run(call);
   }
@@ -178,7 +194,7 @@ export class NativeCpuBackend extends CpuBackend {
         super.decRef(buffer);
         return false;
       }
-      this.addon.lstmSequence(...args, outs[0]!, gates);
+      this.addon.lstmSequence(...args, outs[0]!, gates, this.weightKey(wh!));
       this.lstmGates.set(call.outputs[0]!.buffer, { inputs, gates, buffer });
     } else {
       const saved = y!.offset === 0 && isDense(y!, y!.shape) ? this.lstmGates.get(y!.buffer) : undefined;
@@ -186,6 +202,20 @@ export class NativeCpuBackend extends CpuBackend {
       this.addon.lstmSequenceGrad(...args, dense(y!), dense(gy!), gates, outs[0]!, outs[1]!, outs[2]!, outs[3]!);
     }
     return true;
+  }
+
+  /**
+   * A key for a view that is its whole (dense) buffer: buffers change only through write(), so until the next
+   * write or free the same key means the same values. Views of part of a buffer get none (0).
+   */
+  private weightKey(v: TensorView): number {
+    if (v.offset !== 0 || !isDense(v, v.shape) || this.lookup(v).length !== numel(v)) return 0;
+    let key = this.weightKeys.get(v.buffer);
+    if (key === undefined) {
+      key = ++lastWeightKey;
+      this.weightKeys.set(v.buffer, key);
+    }
+    return key;
   }
 
   /** The input's dense float32 data, or a dense copy of a strided view. */

@@ -548,7 +548,7 @@ View<float> projected(const Napi::CallbackInfo& info, long B, long T, long H, lo
   return xp;
 }
 
-// lstmSequence(B, T, H, xp, xb, xt, wh, h0, c0, y, gates|null)
+// lstmSequence(B, T, H, xp, xb, xt, wh, h0, c0, y, gates|null, whKey?)
 Napi::Value LstmSequence(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const long B = integer(info, 0, "B"), T = integer(info, 1, "T"), H = integer(info, 2, "H", 1);
@@ -559,13 +559,14 @@ Napi::Value LstmSequence(const Napi::CallbackInfo& info) {
   auto c0 = f32(info, 8, "c0");
   auto y = f32(info, 9, "y");
   auto gates = f32(info, 10, "gates", true);
+  const long wh_key = info.Length() > 11 && !info[11].IsUndefined() ? integer(info, 11, "whKey") : 0;
   const double BH = 1.0 * B * H;
   need(env, wh, 4.0 * H * H, "lstm wh");
   need(env, h0, BH, "lstm h0");
   need(env, c0, BH, "lstm c0");
   need(env, y, 2.0 * T * BH, "lstm y");
   need(env, gates, 4.0 * T * BH, "lstm gates");
-  lstm_projected_forward(B, T, H, xp.data, xb, xt, wh.data, h0.data, c0.data, y.data, gates.data);
+  lstm_projected_forward(B, T, H, xp.data, xb, xt, wh.data, h0.data, c0.data, y.data, gates.data, wh_key);
   return env.Undefined();
 }
 

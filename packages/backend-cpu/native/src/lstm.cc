@@ -132,13 +132,13 @@ void lstm_backward(const LstmWeights& w, long steps, long batch, const float* x,
 
 // The lstmSequence capability: batch-major, input projection already done. Y [B, T, 2, H] holds h_t then c_t.
 void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
-                            const float* h0, const float* c0, float* y, float* gates) {
+                            const float* h0, const float* c0, float* y, float* gates, long wh_key) {
   if (B <= 0 || T <= 0 || H <= 0) return;
   const long G = 4 * H, Y2 = 2 * H;
   const KernelTable& kt = active_kernels();
   float* z = z_scratch.floats(static_cast<size_t>(B * G));
   if (LstmSmallBatch::applies(B, H) && T > 1) {
-    small_batch.pack(wh, H, B);
+    small_batch.pack(wh, H, B, wh_key);
     for (long t = 0; t < T; ++t) {
       for (long b = 0; b < B; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
       float* yt = y + t * Y2;  // row b at yt + b·T·Y2

@@ -27,12 +27,17 @@ class LstmSmallBatch {
  public:
   /** Whether a batch of `batch` rows with hidden size H takes this path. */
   static bool applies(long batch, long hidden);
-  /** Packs Wh ([H, 4H] row-major) for the current pool size and this batch size; call once per sequence. */
-  void pack(const float* wh, long hidden, long batch);
+  /**
+   * Packs Wh ([H, 4H] row-major) for the current pool size and this batch size; call once per sequence. A nonzero
+   * `key` names an immutable Wh (the backend passes its buffer's id, never reused): when the last pack had the same
+   * key, hidden size, batch layout and pool size, the block is still valid and is not written again.
+   */
+  void pack(const float* wh, long hidden, long batch, long key = 0);
   /** One step: z += h_prev·Wh, then the gates, h and c of every unit; `batch` must be the one given to pack(). */
   void step(long batch, const LstmStepIo& io) const;
   size_t scratch_bytes() const { return packed_.capacity() + local_.capacity(); }
   void release() {
+    key_ = 0;
     packed_.release();
     local_.release();
   }
@@ -41,6 +46,7 @@ class LstmSmallBatch {
   long begin(long t) const;
   long hidden_ = 0, tasks_ = 1;
   bool panels_ = false;  // Wh blocks in 64-column panels (batch 1), else row-contiguous
+  long key_ = 0;         // the key of the Wh in packed_ (0: none or unknown)
   AlignedBuffer packed_;
   mutable AlignedBuffer local_;  // per thread: its units' [4][units] gate pre-activations
 };

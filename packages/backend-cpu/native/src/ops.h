@@ -71,10 +71,11 @@ void lstm_backward(const LstmWeights& w, long steps, long batch, const float* x,
 
 /**
  * The lstmSequence capability: xProj rows at xp + b·xb + t·xt (4H contiguous floats each), wh [H, 4H], h0 and c0
- * [B, H], all dense; writes Y [B, T, 2, H] (h_t, then c_t).
+ * [B, H], all dense; writes Y [B, T, 2, H] (h_t, then c_t). A nonzero `wh_key` says that Wh is immutable and
+ * names it uniquely, so that a repeated call (inference) reuses its packed copy (see LstmSmallBatch::pack).
  */
 void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, long xt, const float* wh,
-                            const float* h0, const float* c0, float* y, float* gates);
+                            const float* h0, const float* c0, float* y, float* gates, long wh_key = 0);
 /**
  * Its backward (the lstmSequenceGrad capability): gy like Y; writes gxp [B, T, 4H], gwh, gh0, gc0 (overwritten).
  * `saved_gates` are the forward's activated gates [B, T, 4H] when it kept them, or null to recompute them.

@@ -67,7 +67,11 @@ export interface NativeAddon {
     hs: F32, cs: F32, gates: F32, dhs: OptF32, dhLast: OptF32, dcLast: OptF32,
     dx: OptF32, dwx: OptF32, dwh: OptF32, db: OptF32, dh0: OptF32, dc0: OptF32,
   ): void;
-  lstmSequence(B: number, T: number, H: number, xp: F32, xb: number, xt: number, wh: F32, h0: F32, c0: F32, y: F32, gates: OptF32): void;
+  /**
+   * `whKey` (optional, nonzero) promises that `wh` is unchanged since the last call with that key: at batch ≤ 4 its
+   * packed copy is then reused instead of written again.
+   */
+  lstmSequence(B: number, T: number, H: number, xp: F32, xb: number, xt: number, wh: F32, h0: F32, c0: F32, y: F32, gates: OptF32, whKey?: number): void;
   lstmSequenceGrad(
     B: number, T: number, H: number, xp: F32, xb: number, xt: number, wh: F32, h0: F32, c0: F32, y: F32, gy: F32,
     gates: OptF32, gxp: F32, gwh: F32, gh0: F32, gc0: F32,
