@@ -273,19 +273,24 @@ async function main(): Promise<void> {
         { name: 'B', type: OnnxType.Float, dims: [1, 8 * H], data: Bv },
       ],
     });
+    // ORT packs W and R when the session is created; the like-for-like nibble row prepares the weights once too
+    // (prepareLstmWeights: packed Wx and Wh are kept between calls). The plain row packs both on every call.
+    const prepared = nb.prepareLstmWeights(lw);
     for (const t of threadCounts) {
       nb.setNativeThreads(t);
-      const oursT = await measure(() => nb.lstmSequenceForward(lw, xs, T, 1, {}, { saveForBackward: false }), 20, 3);
+      const plainT = await measure(() => nb.lstmSequenceForward(lw, xs, T, 1, {}, { saveForBackward: false }), 20, 3);
+      const oursT = await measure(() => nb.lstmSequenceForward(prepared, xs, T, 1, {}, { saveForBackward: false }), 20, 3);
       const session = await ort.InferenceSession.create(lstmModel, { intraOpNumThreads: t, interOpNumThreads: 1 });
       const feed = { X: new ort.Tensor('float32', xs, [T, 1, I]) };
       if (t === threadCounts[0]) {
-        const mine = nb.lstmSequenceForward(lw, xs, T, 1, {}, { saveForBackward: false }).hs;
+        const mine = nb.lstmSequenceForward(prepared, xs, T, 1, {}, { saveForBackward: false }).hs;
         const theirs = (await session.run(feed))['Y']!.data as Float32Array;
         console.log(`  ORT LSTM H=${H} max relative difference vs nibble ${maxRelDiff(mine, theirs).toExponential(1)}`);
       }
       const ortT = await measure(() => session.run(feed), 20, 3);
       const ms = (s: number) => `${(s * 1e3).toFixed(2)} ms`;
-      report(`LSTM B=1 T=100 H=${H} nibble, ${t} thread(s)`, fmt(oursT, ms), noise(oursT));
+      report(`LSTM B=1 T=100 H=${H} nibble plain, ${t} thread(s)`, fmt(plainT, ms), noise(plainT));
+      report(`LSTM B=1 T=100 H=${H} nibble prepared, ${t} thread(s)`, fmt(oursT, ms), noise(oursT));
       report(`LSTM B=1 T=100 H=${H} ORT, ${t} thread(s)`, fmt(ortT, ms), `nibble faster by ${(ortT.median / oursT.median).toFixed(2)}× ${noise(ortT)}`);
     }
   }

@@ -6,6 +6,7 @@ import type { BackendFactory, BufferId, KernelCall, KernelOp, KernelParams, Tens
 import { CpuBackend, type CpuBackendOptions } from './backend.ts';
 import { loadNative, requireAddon } from './native/loader.ts';
 import type { NativeAddon } from './native/addon-types.ts';
+import { nextWeightKey } from './native/weight-keys.ts';
 import { broadcastStrides, forEachStrided, isDense } from './strided.ts';
 
 const BINARY: Partial<Record<KernelOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, reluGrad: 6 };
@@ -17,12 +18,6 @@ const UNARY: Partial<Record<KernelOp, number>> = { neg: 0, abs: 1, exp: 2, log: 
 const MIN_NATIVE_ELEMENTS = 2048;
 
 const f32 = (a: HostArray): a is Float32Array => a instanceof Float32Array;
-
-/**
- * Keys naming immutable recurrent weights for the addon's packed-Wh reuse: unique across every backend instance in
- * the process (the addon's packed block is shared by all of them), never reused.
- */
-let lastWeightKey = 0;
 
 /** The CPU backend whose hot kernels run in the native addon. Create it through {@link cpuNative}. */
 export class NativeCpuBackend extends CpuBackend {
@@ -212,7 +207,7 @@ export class NativeCpuBackend extends CpuBackend {
     if (v.offset !== 0 || !isDense(v, v.shape) || this.lookup(v).length !== numel(v)) return 0;
     let key = this.weightKeys.get(v.buffer);
     if (key === undefined) {
-      key = ++lastWeightKey;
+      key = nextWeightKey();
       this.weightKeys.set(v.buffer, key);
     }
     return key;

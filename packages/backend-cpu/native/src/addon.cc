@@ -463,7 +463,7 @@ Napi::Value PqMatmul(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// lstmForward(T, B, I, H, x, wx, wh, bias|null, h0|null, c0|null, hs, cs, gates|null)
+// lstmForward(T, B, I, H, x, wx, wh, bias|null, h0|null, c0|null, hs, cs, gates|null, weightsKey?)
 Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const long T = integer(info, 0, "T"), B = integer(info, 1, "B"), I = integer(info, 2, "I"),
@@ -477,6 +477,7 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   auto hs = f32(info, 10, "hs");
   auto cs = f32(info, 11, "cs");
   auto gates = f32(info, 12, "gates", true);
+  const long key = info.Length() > 13 && !info[13].IsUndefined() ? integer(info, 13, "weightsKey") : 0;
   const double G = 4.0 * H;
   need(env, x, 1.0 * T * B * I, "lstm x");
   need(env, wx, I * G, "lstm wx");
@@ -487,7 +488,7 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   need(env, hs, 1.0 * T * B * H, "lstm hs");
   need(env, cs, 1.0 * T * B * H, "lstm cs");
   need(env, gates, T * B * G, "lstm gates");
-  lstm_forward(LstmWeights{I, H, wx.data, wh.data, bias.data}, T, B, x.data, h0.data, c0.data, hs.data, cs.data,
+  lstm_forward(LstmWeights{I, H, wx.data, wh.data, bias.data, key}, T, B, x.data, h0.data, c0.data, hs.data, cs.data,
                gates.data);
   return env.Undefined();
 }

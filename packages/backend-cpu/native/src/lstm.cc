@@ -16,6 +16,34 @@ namespace {
 AlignedBuffer z_scratch, dz_scratch, state_scratch, wh_packed, hprev_scratch;
 LstmSmallBatch small_batch;
 
+// The packed panels of the last keyed Wx, for the input projection of prepared weights (see LstmWeights::key).
+struct KeyedPanels {
+  AlignedBuffer panels;
+  long key = 0, rows = 0, cols = 0;
+  int nr = 0;  // the micro-kernel's panel width: a change of ISA changes the layout
+  void release() {
+    panels.release();
+    key = 0;
+  }
+} wx_packed;
+
+// z = x·Wx for all rows at once; keyed weights pack Wx only when it is not the one packed last.
+void project_input(const LstmWeights& w, long rows, const float* x, float* z) {
+  const long G = 4 * w.hidden, I = w.input;
+  const StridedMatrix a{x, I, 1, 0}, b{w.wx, G, 1, 0};
+  if (w.key == 0) return sgemm(1, rows, G, I, a, b, z, G, 0, false);
+  const int nr = active_kernels().nr;
+  if (wx_packed.key != w.key || wx_packed.rows != I || wx_packed.cols != G || wx_packed.nr != nr) {
+    wx_packed.key = 0;  // invalid until the panels are complete
+    pack_b(b, I, G, wx_packed.panels.floats(packed_b_floats(I, G)));
+    wx_packed.key = w.key;
+    wx_packed.rows = I;
+    wx_packed.cols = G;
+    wx_packed.nr = nr;
+  }
+  sgemm_prepacked(rows, G, I, a, b, wx_packed.panels.data(), z, G, false);
+}
+
 // Runs fn(b) for every batch row, on the pool when the step is large enough to pay for the wake-up.
 template <class F>
 void for_rows(long rows, long work, F&& fn) {
@@ -32,9 +60,9 @@ void lstm_forward(const LstmWeights& w, long steps, long batch, const float* x, 
   if (steps <= 0 || B <= 0 || H <= 0) return;
   const KernelTable& kt = active_kernels();
   float* z = gates != nullptr ? gates : z_scratch.floats(static_cast<size_t>(steps * B * G));
-  sgemm(1, steps * B, G, I, StridedMatrix{x, I, 1, 0}, StridedMatrix{w.wx, G, 1, 0}, z, G, 0, false);
+  project_input(w, steps * B, x, z);
   if (LstmSmallBatch::applies(B, H) && steps > 1) {
-    small_batch.pack(w.wh, H, B);
+    small_batch.pack(w.wh, H, B, w.key);
     for (long t = 0; t < steps; ++t) {
       const float* hp = t == 0 ? h0 : hs + (t - 1) * B * H;
       const float* cp = t == 0 ? c0 : cs + (t - 1) * B * H;
@@ -229,7 +257,7 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
 }
 
 size_t lstm_scratch_bytes() {
-  return z_scratch.capacity() + dz_scratch.capacity() + state_scratch.capacity() + wh_packed.capacity() +
+  return z_scratch.capacity() + dz_scratch.capacity() + state_scratch.capacity() + wh_packed.capacity() + wx_packed.panels.capacity() +
          hprev_scratch.capacity() + small_batch.scratch_bytes();
 }
 void release_lstm_scratch() {
@@ -237,6 +265,7 @@ void release_lstm_scratch() {
   dz_scratch.release();
   state_scratch.release();
   wh_packed.release();
+  wx_packed.release();
   small_batch.release();
   hprev_scratch.release();
 }

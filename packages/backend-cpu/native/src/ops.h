@@ -49,6 +49,9 @@ struct LstmWeights {
   const float* wx;    // [I, 4H]
   const float* wh;    // [H, 4H]
   const float* bias;  // [4H] or null
+  // Nonzero: names weights that are unchanged since the last call with this key (prepared weights), so the packed
+  // copies of Wx and Wh from that call are still valid and are reused.
+  long key = 0;
 };
 
 /** Whole-sequence forward, time-major x [T, B, I]. gates [T, B, 4H] may be null (inference). */

@@ -58,9 +58,10 @@ export interface NativeAddon {
     scale: F32, zero: OptF32, group: number, y: F32,
   ): void;
   pqMatmul(x: F32, m: number, k: number, codebook: F32, centroids: number, d: number, codes: Uint8Array, n: number, y: F32): void;
+  /** `weightsKey` (optional, nonzero): wx, wh are unchanged since the last call with that key (prepared weights). */
   lstmForward(
     T: number, B: number, I: number, H: number, x: F32, wx: F32, wh: F32, bias: OptF32,
-    h0: OptF32, c0: OptF32, hs: F32, cs: F32, gates: OptF32,
+    h0: OptF32, c0: OptF32, hs: F32, cs: F32, gates: OptF32, weightsKey?: number,
   ): void;
   lstmBackward(
     T: number, B: number, I: number, H: number, x: F32, wx: F32, wh: F32, h0: OptF32, c0: OptF32,

@@ -30,6 +30,8 @@ export {
   lstmCellForward,
   lstmSequenceBackward,
   lstmSequenceForward,
+  prepareLstmWeights,
+  type PreparedLstmWeights,
   type LstmCellGradients,
   type LstmCellResult,
   type LstmGradients,

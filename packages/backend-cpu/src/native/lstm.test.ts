@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { loadNative } from './loader.js';
-import { lstmCellBackward, lstmCellForward, lstmSequenceBackward, lstmSequenceForward, type LstmWeights } from './lstm.js';
+import { lstmCellBackward, lstmCellForward, lstmSequenceBackward, lstmSequenceForward, prepareLstmWeights, type LstmWeights } from './lstm.js';
 import { NativeArgumentError } from './errors.js';
-import { nativeInfo, setNativeThreads } from './runtime.js';
+import { nativeInfo, setNativeIsa, setNativeThreads } from './runtime.js';
 
 const native = loadNative();
 
@@ -133,6 +133,62 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native LSTM
     }
   });
 
+  it('prepared weights match float64 on every call, repeat their own bits, and are a copy of the weights', () => {
+    fc.assert(
+      fc.property(dims, ({ T, B, I, H, seed }) => {
+        const p = makeProblem(T, B, I, H, seed);
+        const q = makeProblem(T, B, I, H, seed + 1); // a second weight set of the same shape
+        const want = forward64(p);
+        const wantQ = forward64({ ...q, x: p.x, h0: p.h0, c0: p.c0 });
+        const prepared = prepareLstmWeights(p.w);
+        const other = prepareLstmWeights(q.w);
+        const run = (w: typeof prepared) => lstmSequenceForward(w, p.x, T, B, { h0: p.h0, c0: p.c0 });
+        const first = run(prepared);
+        expect(maxRelErr(first.hs, want.hs)).toBeLessThan(2e-5);
+        expect(maxRelErr(first.gates ?? [], want.gates)).toBeLessThan(2e-5);
+        // the other set in between: its packed forms replace the first's, which must not be served to either
+        expect(maxRelErr(run(other).hs, wantQ.hs)).toBeLessThan(2e-5);
+        p.w.wx.fill(0.25);
+        p.w.wh.fill(-0.25);
+        const again = run(prepared);
+        expect(Array.from(again.hs)).toEqual(Array.from(first.hs));
+        expect(Array.from(run(prepared).cs), 'reusing the packed forms').toEqual(Array.from(first.cs));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('prepared weights at batch ≤ 4 on the pool stay right across thread-count and ISA changes', () => {
+    const threads = nativeInfo().threads;
+    const isa = nativeInfo().isa;
+    try {
+      for (const [B, H] of [[1, 256], [3, 300]] as const) {
+        const p = makeProblem(3, B, 64, H, B * 77 + H);
+        const want = forward64(p);
+        const prepared = prepareLstmWeights(p.w);
+        const check = (what: string) => {
+          const got = lstmSequenceForward(prepared, p.x, 3, B, { h0: p.h0, c0: p.c0 });
+          expect(maxRelErr(got.hs, want.hs), `B ${B} H ${H} ${what}`).toBeLessThan(2e-5);
+          expect(maxRelErr(got.cs, want.cs), `B ${B} H ${H} ${what}`).toBeLessThan(2e-5);
+        };
+        check('first call');
+        setNativeThreads(1);
+        check('1 thread');
+        setNativeThreads(threads);
+        check(`${threads} threads again`);
+        for (const other of nativeInfo().supportedIsas.filter((i) => i !== isa)) {
+          setNativeIsa(other as typeof isa);
+          check(`ISA ${other}`);
+          setNativeIsa(isa);
+          check(`ISA ${isa} again`);
+        }
+      }
+    } finally {
+      setNativeThreads(threads);
+      setNativeIsa(isa);
+    }
+  });
+
   it('sequence backward matches central finite differences of the float64 forward (relative 1e-3)', () => {
     fc.assert(
       fc.property(dims, ({ T, B, I, H, seed }) => {
@@ -204,5 +260,9 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native LSTM
     expect(() => lstmSequenceForward({ ...p.w, wh: new Float32Array(3) }, p.x, 2, 1)).toThrow(NativeArgumentError);
     const fwd = lstmSequenceForward(p.w, p.x, 2, 1, {}, { saveForBackward: false });
     expect(() => lstmSequenceBackward(p.w, p.x, 2, 1, {}, fwd, {})).toThrow(/forward.gates is missing/);
+    expect(() => prepareLstmWeights({ ...p.w, wx: new Float32Array(5) })).toThrow(/prepareLstmWeights: weights.wx has 5 elements/);
+    expect(() => lstmSequenceForward(prepareLstmWeights(p.w), p.x, 3, 1)).toThrow(/lstmSequenceForward: x has 6 elements/);
+    const forged = { inputSize: 3, hiddenSize: 4 } as unknown as Parameters<typeof lstmSequenceForward>[0];
+    expect(() => lstmSequenceForward(forged, p.x, 2, 1)).toThrow(/weights.wx is missing \(and the weights do not come from prepareLstmWeights\)/);
   });
 });

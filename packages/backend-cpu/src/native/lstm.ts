@@ -3,6 +3,7 @@
 import { dim, exactLength, float32, optionalFloat32 } from './checks.js';
 import { NativeArgumentError } from './errors.js';
 import { requireAddon } from './loader.js';
+import { nextWeightKey } from './weight-keys.js';
 
 /** LSTM parameters: `wx` [inputSize, 4·hiddenSize], `wh` [hiddenSize, 4·hiddenSize], `bias` [4·hiddenSize]. */
 export interface LstmWeights {
@@ -37,8 +38,46 @@ export interface LstmGradients {
   readonly dc0: Float32Array;
 }
 
-function checkWeights(fn: string, w: LstmWeights) {
+declare const preparedBrand: unique symbol;
+
+/**
+ * LSTM weights copied once for repeated inference with {@link lstmSequenceForward}: the copy cannot change, so the
+ * packed forms of Wx and Wh that the kernels build on the first call are reused by the next ones (at batch 1,
+ * H = 1024, packing both costs a read and a write of 32 MiB per call). Create with {@link prepareLstmWeights}.
+ * Only one prepared weight set keeps its packed forms at a time: alternating between two repacks on every switch
+ * (still correct).
+ */
+export interface PreparedLstmWeights {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly [preparedBrand]: true;
+}
+
+/** The copied arrays of each prepared set and the key that names them to the addon (never reused). */
+const preparedParts = new WeakMap<object, { readonly wx: Float32Array; readonly wh: Float32Array; readonly bias: Float32Array | null; readonly key: number }>();
+
+/**
+ * Copies LSTM weights for repeated inference (see {@link PreparedLstmWeights}); later changes to `weights` do not
+ * affect the copy.
+ *
+ * @example
+ * ```ts
+ * const prepared = prepareLstmWeights({ inputSize: 512, hiddenSize: 512, wx, wh, bias });
+ * for (const x of sequences) lstmSequenceForward(prepared, x, 100, 1, {}, { saveForBackward: false });
+ * ```
+ */
+export function prepareLstmWeights(weights: LstmWeights): PreparedLstmWeights {
+  const { I, H, wx, wh, bias } = checkWeights('prepareLstmWeights', weights);
+  const prepared = Object.freeze({ inputSize: I, hiddenSize: H }) as PreparedLstmWeights;
+  preparedParts.set(prepared, { wx: wx.slice(), wh: wh.slice(), bias: bias === null ? null : bias.slice(), key: nextWeightKey() });
+  return prepared;
+}
+
+function checkWeights(fn: string, w: LstmWeights | PreparedLstmWeights) {
   if (typeof w !== 'object' || w === null) throw new NativeArgumentError(`${fn}: weights must be an object, got ${String(w)}`);
+  const parts = preparedParts.get(w);
+  if (parts !== undefined) return { I: w.inputSize, H: w.hiddenSize, ...parts };
+  if (!('wx' in w)) throw new NativeArgumentError(`${fn}: weights.wx is missing (and the weights do not come from prepareLstmWeights)`);
   const I = dim(fn, 'weights.inputSize', w.inputSize, 1);
   const H = dim(fn, 'weights.hiddenSize', w.hiddenSize, 1);
   const wx = float32(fn, 'weights.wx', w.wx);
@@ -47,7 +86,7 @@ function checkWeights(fn: string, w: LstmWeights) {
   exactLength(fn, 'weights.wh', wh, H * 4 * H, `[${H}, ${4 * H}]`);
   const bias = optionalFloat32(fn, 'weights.bias', w.bias);
   if (bias !== null) exactLength(fn, 'weights.bias', bias, 4 * H, `[${4 * H}]`);
-  return { I, H, wx, wh, bias };
+  return { I, H, wx, wh, bias, key: 0 };
 }
 
 function checkState(fn: string, name: string, v: Float32Array | undefined, batch: number, H: number): Float32Array | null {
@@ -57,7 +96,8 @@ function checkState(fn: string, name: string, v: Float32Array | undefined, batch
 }
 
 /**
- * Runs an LSTM over a whole sequence: x [steps, batch, inputSize] → h and c for every step.
+ * Runs an LSTM over a whole sequence: x [steps, batch, inputSize] → h and c for every step. Weights used for many
+ * sequences are faster as {@link prepareLstmWeights}.
  *
  * @example
  * ```ts
@@ -66,7 +106,7 @@ function checkState(fn: string, name: string, v: Float32Array | undefined, batch
  * ```
  */
 export function lstmSequenceForward(
-  weights: LstmWeights,
+  weights: LstmWeights | PreparedLstmWeights,
   x: Float32Array,
   steps: number,
   batch: number,
@@ -74,7 +114,7 @@ export function lstmSequenceForward(
   options: { readonly saveForBackward?: boolean } = {},
 ): LstmSequenceResult {
   const fn = 'lstmSequenceForward';
-  const { I, H, wx, wh, bias } = checkWeights(fn, weights);
+  const { I, H, wx, wh, bias, key } = checkWeights(fn, weights);
   const T = dim(fn, 'steps', steps);
   const B = dim(fn, 'batch', batch);
   const input = float32(fn, 'x', x);
@@ -84,7 +124,7 @@ export function lstmSequenceForward(
   const hs = new Float32Array(T * B * H);
   const cs = new Float32Array(T * B * H);
   const gates = options.saveForBackward === false ? undefined : new Float32Array(T * B * 4 * H);
-  requireAddon(fn).lstmForward(T, B, I, H, input, wx, wh, bias, h0, c0, hs, cs, gates ?? null);
+  requireAddon(fn).lstmForward(T, B, I, H, input, wx, wh, bias, h0, c0, hs, cs, gates ?? null, key);
   return { hs, cs, gates };
 }
 
@@ -157,7 +197,7 @@ export interface LstmCellResult {
  * s = lstmCellForward(weights, x1, 1, { h0: s.h, c0: s.c });
  * ```
  */
-export function lstmCellForward(weights: LstmWeights, x: Float32Array, batch: number, state: LstmInitialState = {}): LstmCellResult {
+export function lstmCellForward(weights: LstmWeights | PreparedLstmWeights, x: Float32Array, batch: number, state: LstmInitialState = {}): LstmCellResult {
   const r = lstmSequenceForward(weights, x, 1, batch, state);
   return { h: r.hs, c: r.cs, gates: r.gates ?? new Float32Array(0) };
 }
