@@ -257,8 +257,8 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
 }
 
 size_t lstm_scratch_bytes() {
-  return z_scratch.capacity() + dz_scratch.capacity() + state_scratch.capacity() + wh_packed.capacity() + wx_packed.panels.capacity() +
-         hprev_scratch.capacity() + small_batch.scratch_bytes();
+  return z_scratch.capacity() + dz_scratch.capacity() + state_scratch.capacity() + wh_packed.capacity() +
+         wx_packed.panels.capacity() + hprev_scratch.capacity() + small_batch.scratch_bytes();
 }
 void release_lstm_scratch() {
   z_scratch.release();
