@@ -51,7 +51,8 @@ export class NativeCpuBackend extends CpuBackend {
   }
 
   override run(call: KernelCall<KernelOp>): void {
-    // any kernel that writes a keyed buffer (none of the core's ops write a live input today) retires its key
+    // the SPI gives kernels fresh outputs, so this never fires today; it keeps a kernel that writes a keyed buffer
+    // (an in-place op, should one come) from being served the old packed copy
     if (this.weightKeys.size > 0) for (const o of call.outputs) this.weightKeys.delete(o.buffer);
     if (this.runNative(call)) return;
     super.run(call);

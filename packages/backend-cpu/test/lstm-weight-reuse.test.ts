@@ -64,7 +64,7 @@ describe('lstmSequence reuses a packed Wh only while it is the same weight', () 
     );
   });
 
-  it('a change of thread count repacks (H = 256 splits the units over the pool)', () => {
+  it('results stay right across a change of thread count (H = 256 splits the units over the pool)', () => {
     const rt = createRuntime({ backends: [nativeFactory({ name: 'cpu-native' })] });
     const c = inputsOf(1, 3, 256, 7);
     const values = seeded(256 * 1024, 8, 0.05);
