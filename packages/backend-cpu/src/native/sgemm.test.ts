@@ -102,6 +102,12 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
             // packed (B too large for the unpacked paths) with K over several KC blocks
             [203, 97, 2100, true, false],
             [32, 520, 300, true, false],
+            // K blocks over 512 (A blocks of 6 main panels): an odd number of row blocks whose tile count is made even
+            // by a second column tile, and 74 row panels in 13 blocks that differ by one panel
+            [210, 33, 600, false, false],
+            [1030, 70, 600, true, false],
+            // the short kernel where the main one would compute ≥ 1% more rows (256 rows: 266 with 14-row panels)
+            [256, 100, 1100, false, true],
             // one B panel: rows split finer so that both threads get a tile
             [128, 33, 600, false, false],
             // small single-threaded products without packing (attention heads): row groups with a remainder, strips of
