@@ -1,6 +1,7 @@
 // Batched strided sgemm driver (BLIS-style): B is packed once per call into NR-wide panels (K×NR, k-major), A is
 // packed per MC×KC block into MR-high panels, and the ISA's micro-kernel multiplies panel pairs. Loop order inside
-// a tile: KC blocks → B panels (one KC×NR micro-panel stays in L1) → A micro-panels (the MC×KC block stays in L2).
+// a tile: KC blocks → B panels → A micro-panels. The MC×KC block of A stays in L2; a KC×NR micro-panel of B is read
+// once per A micro-panel, from L1 at short K and from L2 at K blocks of up to 1024 (the micro-kernel keeps its speed).
 // Threads split the M×N space into tiles (never K), so no reduction across threads is needed.
 #include "sgemm.h"
 
