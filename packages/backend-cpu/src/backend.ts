@@ -7,7 +7,7 @@ import { runConcat, runPad } from './kernels/movement.ts';
 import { runFakeQuant, runRandomBits } from './kernels/quant.ts';
 import { runPackedMatmul } from './kernels/packed.ts';
 import { runLstmSequence, runLstmSequenceGrad } from './kernels/lstm.ts';
-import { runLayerNorm, runLayerNormGrad, runSoftmax } from './kernels/normalization.ts';
+import { runLayerNorm, runLayerNormGrad, runSoftmax, runSoftmaxGrad } from './kernels/normalization.ts';
 import { runArgmax, runReduce } from './kernels/reduce.ts';
 
 interface Slot {
@@ -49,8 +49,8 @@ const MIN_REUSED_BYTES = 64 * 1024;
 const DEFAULT_REUSE_BYTES = 128 * 1024 * 1024;
 
 const CAPABILITIES: readonly Capability[] = [
-  'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad', 'softmax', 'layerNorm', 'layerNormGrad',
-  'relu', 'reluGrad',
+  'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad', 'softmax', 'softmaxGrad', 'layerNorm',
+  'layerNormGrad', 'relu', 'reluGrad',
 ];
 
 function poison(data: HostArray, fill: number): void {
@@ -200,6 +200,7 @@ export class CpuBackend implements Backend {
       case 'lstmSequence': return runLstmSequence(call as KernelCall<'lstmSequence'>, lookup);
       case 'lstmSequenceGrad': return runLstmSequenceGrad(call as KernelCall<'lstmSequenceGrad'>, lookup);
       case 'softmax': return runSoftmax(call as KernelCall<'softmax'>, lookup);
+      case 'softmaxGrad': return runSoftmaxGrad(call as KernelCall<'softmaxGrad'>, lookup);
       case 'layerNorm': return runLayerNorm(call as KernelCall<'layerNorm'>, lookup);
       case 'layerNormGrad': return runLayerNormGrad(call as KernelCall<'layerNormGrad'>, lookup);
       default: throw new BackendError(`cpu: no kernel for op '${op}'`);

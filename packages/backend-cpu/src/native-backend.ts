@@ -68,6 +68,7 @@ export class NativeCpuBackend extends CpuBackend {
     if (op === 'matmul') return this.matmul(call as KernelCall<'matmul'>, out);
     if (op === 'lstmSequence' || op === 'lstmSequenceGrad') return this.lstm(call as KernelCall<'lstmSequence' | 'lstmSequenceGrad'>);
     if (op === 'softmax') return this.softmax(call as KernelCall<'softmax'>, out);
+    if (op === 'softmaxGrad') return this.softmaxGrad(call as KernelCall<'softmaxGrad'>, out);
     if (op === 'layerNorm' || op === 'layerNormGrad') return this.layerNorm(call as KernelCall<'layerNorm' | 'layerNormGrad'>);
     const first = call.inputs[0];
     if (first === undefined || (numel(first) < MIN_NATIVE_ELEMENTS && out.length < MIN_NATIVE_ELEMENTS)) return false;
@@ -226,6 +227,15 @@ export class NativeCpuBackend extends CpuBackend {
     const n = x.shape.at(-1)!;
     if ((call.params as KernelParams['softmax']).axis !== x.shape.length - 1 || n === 0) return false;
     this.addon.softmaxRows(this.denseF32(x), out.length / n, n, out);
+    return true;
+  }
+
+  /** The softmax gradient over the last axis (other axes take the TypeScript kernel); views are made dense first. */
+  private softmaxGrad(call: KernelCall<'softmaxGrad'>, out: Float32Array): boolean {
+    const [y, g] = call.inputs as [TensorView, TensorView];
+    const n = y.shape.at(-1)!;
+    if ((call.params as KernelParams['softmaxGrad']).axis !== y.shape.length - 1 || n === 0) return false;
+    this.addon.softmaxGradRows(this.denseF32(y), this.denseF32(g), out.length / n, n, out);
     return true;
   }
 

@@ -1,9 +1,9 @@
-// The fused softmax, layerNorm (forward and the layerNormGrad backward) and relu capabilities of the TypeScript and the
+// The fused softmax (forward and the softmaxGrad backward), layerNorm (forward and the layerNormGrad backward) and relu capabilities of the TypeScript and the
 // native backend: against a float64 reference, against core's primitive lowering (values and every gradient), and
 // float64 central differences.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CAPABILITY_LIST, createRuntime, layerNorm, relu, type Runtime, softmax, type Tensor, tensor, valueAndGrad } from '@nibble/core';
+import { CAPABILITY_LIST, createRuntime, layerNorm, relu, type Runtime, softmax, type Tensor, tensor, valueAndGrad, vjpRules } from '@nibble/core';
 import { firstMismatch, gradcheck, reference as ref } from '@nibble/core/testing';
 import { cpuFactory } from '../src/index.ts';
 import { cpuBackendsUnderTest, itRunsTheNativeBackend } from './cpu-backends.ts';
@@ -52,7 +52,7 @@ describe.each(backends)('softmax and layerNorm capabilities: %s', (_, factory) =
   afterAll(() => fused[Symbol.dispose]());
 
   it('declares the capabilities (so the fused kernels, not the lowering, are what runs)', () => {
-    for (const c of ['softmax', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad'] as const) expect(fused.backend().capabilities.has(c)).toBe(true);
+    for (const c of ['softmax', 'softmaxGrad', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad'] as const) expect(fused.backend().capabilities.has(c)).toBe(true);
   });
 
   it('layerNorm forward and all three gradients match the float64 reference and the primitive lowering', () => {
@@ -111,6 +111,82 @@ describe.each(backends)('softmax and layerNorm capabilities: %s', (_, factory) =
         const [y, g] = run(fused);
         expect(firstMismatch(y!, ref.softmaxRef({ shape, data: Float64Array.from(x, Math.fround) }, axis).data, { rtol: 1e-5, atol: 1e-7 })).toBeUndefined();
         close(g!, run(lowered)[1]!, 1e-4, 'gX');
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('softmax gradient along every axis: gradcheck (float64 central differences)', () => {
+    const arb = fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 3 }))
+      .chain(([a, b, c]) => fc.tuple(fc.constant([a, b, c]), vals(a * b * c, 4), vals(a * b * c), fc.integer({ min: 0, max: 2 })));
+    fc.assert(
+      fc.property(arb, ([shape, x, gy, axis]) => {
+        const r = gradcheck((a) => softmax(a!, axis).mul(tensor(gy, { runtime: a!.runtime, shape })).sum(), [{ shape, values: x }], { runtime: fused, reference, h: 1e-5 });
+        expect(r.ok, r.message).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('softmax gradient at the attention scores size (rows of 64 and 129 on the pool) matches the float64 formula', () => {
+    for (const shape of [[16, 4, 64, 64], [40, 129]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const w = shape.at(-1)!;
+      const x = Array.from({ length: n }, (_, i) => Math.sin(i * 0.013) * 6);
+      const gy = Array.from({ length: n }, (_, i) => Math.cos(i * 0.7) * 2);
+      const xt = tensor(x, { runtime: fused, shape });
+      const gt = tensor(gy, { runtime: fused, shape });
+      const { value, grads } = valueAndGrad((a: Tensor) => softmax(a, -1).mul(gt).sum())(xt);
+      const got = grads[0]!.dataSync();
+      const y = ref.softmaxRef({ shape, data: Float64Array.from(x, Math.fround) }, shape.length - 1).data;
+      const want = new Float64Array(n);
+      for (let r = 0; r < n / w; r++) {
+        let s = 0;
+        for (let j = 0; j < w; j++) s += Math.fround(gy[r * w + j]!) * y[r * w + j]!;
+        for (let j = 0; j < w; j++) want[r * w + j] = y[r * w + j]! * (Math.fround(gy[r * w + j]!) - s);
+      }
+      expect(firstMismatch(got, want, { rtol: 1e-4, atol: 1e-6 })).toBeUndefined();
+      [xt, gt, value, ...grads].forEach((t) => t.dispose());
+    }
+  });
+
+  it('the softmaxGrad rule (second order) matches float64 central differences of y·(g − Σ g·y)', () => {
+    const arb = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 7 })).chain(([rows, n]) =>
+      fc.tuple(fc.constant([rows, n]), fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: rows * n, maxLength: rows * n }), vals(rows * n), vals(rows * n), fc.integer({ min: 0, max: 1 })),
+    );
+    fc.assert(
+      fc.property(arb, ([shape, yv, gv, up, axis]) => {
+        const [rows, n] = shape as [number, number];
+        const at = (i: number, j: number) => (axis === 1 ? i * n + j : j * n + i); // element j of line i along `axis`
+        const lines = axis === 1 ? rows : n;
+        const len = axis === 1 ? n : rows;
+        // F(y, g) = Σ up·y·(g − Σ_line g·y) in float64
+        const F = (y: readonly number[], g: readonly number[]): number => {
+          let total = 0;
+          for (let i = 0; i < lines; i++) {
+            let s = 0;
+            for (let j = 0; j < len; j++) s += g[at(i, j)]! * y[at(i, j)]!;
+            for (let j = 0; j < len; j++) total += up[at(i, j)]! * y[at(i, j)]! * (g[at(i, j)]! - s);
+          }
+          return total;
+        };
+        const [y32, g32, up32] = [yv, gv, up].map((v) => Array.from(v, Math.fround)) as [number[], number[], number[]];
+        const [yt, gt, ut] = [y32, g32, up32].map((v) => tensor(v, { runtime: fused, shape }));
+        const grads = vjpRules.softmaxGrad({ inputs: [yt!, gt!], output: yt!, params: { axis } }, ut!);
+        const h = 1e-6;
+        [y32, g32].forEach((base, k) => {
+          const got = grads[k]!.dataSync();
+          for (let e = 0; e < base.length; e++) {
+            const plus = base.slice();
+            const minus = base.slice();
+            plus[e]! += h;
+            minus[e]! -= h;
+            const numeric = k === 0 ? (F(plus, g32) - F(minus, g32)) / (2 * h) : (F(y32, plus) - F(y32, minus)) / (2 * h);
+            expect(Math.abs(got[e]! - numeric), `${k === 0 ? 'gY' : 'gG'}[${e}] = ${got[e]} vs ${numeric}`).toBeLessThan(1e-4 + 1e-4 * Math.abs(numeric));
+          }
+        });
+        [yt, gt, ut, ...grads].forEach((t) => t?.dispose());
       }),
       { numRuns: 40 },
     );

@@ -299,6 +299,20 @@ Napi::Value SoftmaxRows(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// softmaxGradRows(y, g, rows, n, gx)
+Napi::Value SoftmaxGradRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto y = f32(info, 0, "y");
+  auto g = f32(info, 1, "g");
+  const long rows = integer(info, 2, "rows"), n = integer(info, 3, "n");
+  auto gx = f32(info, 4, "gx");
+  need(env, y, static_cast<double>(rows) * n, "softmaxGrad y");
+  need(env, g, static_cast<double>(rows) * n, "softmaxGrad g");
+  need(env, gx, static_cast<double>(rows) * n, "softmaxGrad gx");
+  softmax_grad_rows(rows, n, y.data, g.data, gx.data);
+  return env.Undefined();
+}
+
 template <class T>
 bool overlaps(const View<T>& a, const View<T>& b) {
   return a.data < b.data + b.length && b.data < a.data + a.length;
@@ -664,6 +678,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceBlock", Napi::Function::New(env, ReduceBlock));
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided));
   exports.Set("softmaxRows", Napi::Function::New(env, SoftmaxRows));
+  exports.Set("softmaxGradRows", Napi::Function::New(env, SoftmaxGradRows));
   exports.Set("layerNormRows", Napi::Function::New(env, LayerNormRows));
   exports.Set("layerNormGradRows", Napi::Function::New(env, LayerNormGradRows));
   exports.Set("fakeQuant", Napi::Function::New(env, FakeQuant));

@@ -52,6 +52,8 @@ struct KernelTable {
                           const float* gy_c, const float* dh_next, float* dc_next, float* dz);
   // softmax of one contiguous row of n floats (normalization.cc threads these over rows).
   void (*softmax_row)(long n, const float* x, float* y);
+  // Its backward: gx = y·(g − Σ g·y) over one row, from the output y and its gradient g.
+  void (*softmax_grad_row)(long n, const float* y, const float* g, float* gx);
   // Layer normalization of one row of d floats, and its backward (which adds into the double column accumulators).
   void (*layer_norm_row)(long d, const float* x, const float* gamma, const float* beta, float eps, float* y);
   void (*layer_norm_grad_row)(long d, const float* x, const float* gamma, const float* gy, float eps, float* gx,

@@ -44,6 +44,14 @@ void softmax_rows(long rows, long n, const float* x, float* y) {
   });
 }
 
+void softmax_grad_rows(long rows, long n, const float* y, const float* g, float* gx) {
+  if (rows <= 0 || n <= 0) return;
+  const KernelTable& kt = active_kernels();
+  for_row_chunks(rows, chunks_of(rows, n), [&](long r0, long r1, long) {
+    for (long r = r0; r < r1; ++r) kt.softmax_grad_row(n, y + r * n, g + r * n, gx + r * n);
+  });
+}
+
 void layer_norm_rows(long rows, long d, const float* x, const float* gamma, const float* beta, float eps, float* y) {
   if (rows <= 0 || d <= 0) return;
   const KernelTable& kt = active_kernels();

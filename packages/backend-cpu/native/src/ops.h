@@ -94,6 +94,8 @@ double stream_read(size_t bytes, int repeats, int threads);
 size_t ops_scratch_bytes();
 /** softmax over the last axis of a dense [rows, n] block. */
 void softmax_rows(long rows, long n, const float* x, float* y);
+/** Its backward over the same rows: gx = y·(g − Σ g·y) per row, from the output y and its gradient g. */
+void softmax_grad_rows(long rows, long n, const float* y, const float* g, float* gx);
 /** Layer normalization over the last axis of a dense [rows, d] block. */
 void layer_norm_rows(long rows, long d, const float* x, const float* gamma, const float* beta, float eps, float* y);
 /**

@@ -33,6 +33,23 @@ export function runSoftmax(call: KernelCall<'softmax'>, lookup: Lookup): void {
   }
 }
 
+/** The softmax gradient y·(g − Σ g·y) along any axis, from the softmax output y and its gradient g. */
+export function runSoftmaxGrad(call: KernelCall<'softmaxGrad'>, lookup: Lookup): void {
+  const [yv, gv] = call.inputs as [TensorView, TensorView];
+  const y = denseFloat64(yv, lookup(yv));
+  const g = denseFloat64(gv, lookup(gv));
+  const out = lookup(call.outputs[0]!);
+  const [outer, n, inner] = splitAt(yv.shape, (call.params as KernelParams['softmaxGrad']).axis);
+  for (let o = 0; o < outer; o++) {
+    for (let q = 0; q < inner; q++) {
+      const base = o * n * inner + q;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += g[base + j * inner]! * y[base + j * inner]!;
+      for (let j = 0; j < n; j++) out[base + j * inner] = y[base + j * inner]! * (g[base + j * inner]! - s);
+    }
+  }
+}
+
 /** Mean and 1/√(var + eps) of one row (two passes, population variance). */
 function rowStats(x: Float64Array, base: number, d: number, eps: number): [number, number] {
   let s = 0;

@@ -48,6 +48,7 @@ export interface NativeAddon {
   reduceBlock(op: number, x: F32, outer: number, reduced: number, inner: number, out: F32): void;
   copyStrided(shape: number[], src: F32, srcStrides: number[], dst: F32, dstStrides: number[]): void;
   softmaxRows(x: F32, rows: number, n: number, y: F32): void;
+  softmaxGradRows(y: F32, g: F32, rows: number, n: number, gx: F32): void;
   layerNormRows(x: F32, rows: number, d: number, gamma: F32, beta: F32, eps: number, y: F32): void;
   /** gx must not overlap x or gy. */
   layerNormGradRows(x: F32, rows: number, d: number, gamma: F32, gy: F32, eps: number, gx: F32, gGamma: F32, gBeta: F32): void;

@@ -167,8 +167,18 @@ export const vjpRules: VjpTable = {
   },
   lstmSequence: ({ inputs, output }, g) => bindMulti('lstmSequenceGrad', [...inputs, output, g], {}),
   lstmSequenceGrad: noGradient,
-  // y = softmax(x): gX = y·(gY − Σ gY·y) along the axis
-  softmax: ({ output, params }, g) => withTemps((t) => [mul(output, t(sub(g, t(sum(t(mul(g, output)), [params.axis], true)))))]),
+  // y = softmax(x): gX = y·(gY − Σ gY·y) along the axis, one fused kernel where the backend has it
+  softmax: ({ output, params }, g) => [bind('softmaxGrad', [output, g], params)],
+  // z = y·(g − s), s = Σ g·y: linear in g with the same (symmetric) Jacobian as softmax, so gG = softmaxGrad(y, gZ);
+  // and gY = gZ·(g − s) − g·Σ gZ·y
+  softmaxGrad: (ctx, gz) => {
+    const [y, g] = ctx.inputs as [Tensor, Tensor];
+    const axes = [ctx.params.axis];
+    return withTemps((t) => [
+      wants(ctx, 0) ? sub(t(mul(gz, t(sub(g, t(sum(t(mul(g, y)), axes, true)))))), t(mul(g, t(sum(t(mul(gz, y)), axes, true))))) : null,
+      wants(ctx, 1) ? bind('softmaxGrad', [y, gz], ctx.params) : null,
+    ]);
+  },
   layerNorm: (ctx, g) => {
     const [x, gamma] = ctx.inputs as [Tensor, Tensor];
     const grads = bindMulti('layerNormGrad', [x, gamma, g], ctx.params);

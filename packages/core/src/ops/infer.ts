@@ -179,6 +179,15 @@ export function inferOutputs<O extends KernelOp>(op: O, inputs: readonly Tensor[
       if (!Number.isInteger(axis) || axis < 0 || axis >= x.rank) throw new ShapeError(`softmax: axis ${axis} is out of range for shape ${fmt(x.shape)}; expected an integer in [0, ${x.rank})`);
       return [{ shape: [...x.shape], dtype: 'float32' }];
     }
+    case 'softmaxGrad': {
+      arity(op, inputs, 2);
+      const [y, g] = inputs as [Tensor, Tensor];
+      if (inputs.some((t) => t.dtype !== 'float32')) throw new DTypeError(`softmaxGrad: expected float32 y and g; got ${inputs.map((t) => t.dtype).join(', ')}`);
+      if (g.rank !== y.rank || g.shape.some((d, i) => d !== y.shape[i])) throw new ShapeError(`softmaxGrad: g has shape ${fmt(g.shape)}; expected the shape of y ${fmt(y.shape)}`);
+      const { axis } = params as KernelParams['softmaxGrad'];
+      if (!Number.isInteger(axis) || axis < 0 || axis >= y.rank) throw new ShapeError(`softmaxGrad: axis ${axis} is out of range for shape ${fmt(y.shape)}; expected an integer in [0, ${y.rank})`);
+      return [{ shape: [...y.shape], dtype: 'float32' }];
+    }
     case 'relu': case 'reluGrad': {
       arity(op, inputs, op === 'relu' ? 1 : 2);
       const x = inputs[0]!;

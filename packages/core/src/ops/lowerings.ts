@@ -117,6 +117,9 @@ export const lowerings: { [C in SingleOutputCapability]: Lowering<C> } = {
 
   softmax: ([x], { axis }) => withTemps((t) => exp(t(logSoftmax(x!, axis)))),
 
+  // y·(g − Σ g·y) along the axis: the gradient of softmax at its output y
+  softmaxGrad: ([y, g], { axis }) => withTemps((t) => mul(y!, t(sub(g!, t(sum(t(mul(g!, y!)), [axis], true)))))),
+
   relu: ([x]) => maximum(x!, 0),
 
   // the gradient maximum(x, 0) has (see vjp.ts): g·([x > 0] + ½·[x = 0])

@@ -22,12 +22,12 @@ export type PrimitiveOp = UnaryOp | BinaryOp | CompareOp | ReduceOp | 'where' | 
  */
 export type Capability =
   | 'matmul' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul' | 'lstmSequence' | 'lstmSequenceGrad'
-  | 'softmax' | 'layerNorm' | 'layerNormGrad' | 'relu' | 'reluGrad';
+  | 'softmax' | 'softmaxGrad' | 'layerNorm' | 'layerNormGrad' | 'relu' | 'reluGrad';
 
 /** Every capability, in a stable order (for validation and listings). */
 export const CAPABILITY_LIST: readonly Capability[] = [
   'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad',
-  'softmax', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad',
+  'softmax', 'softmaxGrad', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad',
 ];
 
 /** Everything a backend can be asked to run. */
@@ -121,6 +121,11 @@ export interface KernelParams {
   lstmSequenceGrad: object;
   /** `exp(x − max) / Σ exp(x − max)` along `axis` (an index in [0, rank)). One float32 input, same-shape output. */
   softmax: { readonly axis: number };
+  /**
+   * Backward of {@link softmax}: inputs y (the softmax output) and g (the gradient of y), same shape; output
+   * `y·(g − Σ g·y)` with the sum along `axis`, in one pass instead of four kernels and three temporaries.
+   */
+  softmaxGrad: { readonly axis: number };
   /**
    * Layer normalization over the last axis: `(x − mean) / √(var + eps) · gamma + beta`, population variance.
    * Inputs: x [..., D], gamma [D], beta [D] (float32).

@@ -382,6 +382,43 @@ export function describeBackendConformance(factory: BackendFactory, options: Bac
       );
     });
 
+    it('softmax gradient y·(g − Σ g·y) along any axis of strided views', async () => {
+      const arbCase = arbShape({ minRank: 1, maxRank: 3, maxDim: 6 }).chain((s) => {
+        const n = s.reduce((a, d) => a * d, 1);
+        return fc.tuple(arbView(s, arbFloat32({ min: -8, max: 8 })), fc.integer({ min: -s.length, max: s.length - 1 }), fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: n, maxLength: n }));
+      });
+      await fc.assert(
+        fc.asyncProperty(arbCase, ([v, axis, w]) =>
+          withViews([v], async ([x]) => {
+            const shape = v.host.shape;
+            const ax = axis < 0 ? axis + shape.length : axis;
+            const y = ref.softmaxRef(v.host, ax).data;
+            // lines along ax: element j of the line through flat index `base` is at base + j·stride
+            const stride = shape.slice(ax + 1).reduce((a, d) => a * d, 1);
+            const len = shape[ax]!;
+            const expected = new Float64Array(y.length);
+            for (let base = 0; base < y.length; base++) {
+              if (Math.floor(base / stride) % len !== 0) continue;
+              let s = 0;
+              for (let j = 0; j < len; j++) s += Math.fround(w[base + j * stride]!) * y[base + j * stride]!;
+              for (let j = 0; j < len; j++) expected[base + j * stride] = y[base + j * stride]! * (Math.fround(w[base + j * stride]!) - s);
+            }
+            const wt = ops.tensor(w, { runtime: rt, shape });
+            try {
+              await check(() => {
+                const { value, grads } = valueAndGrad((t: Tensor) => ops.softmax(t, axis).mul(wt).sum())(x!);
+                value.dispose();
+                return grads[0]!;
+              }, expected, { rtol: 8 * trans.rtol, atol: 8 * trans.atol });
+            } finally {
+              wt.dispose();
+            }
+          }),
+        ),
+        { numRuns },
+      );
+    });
+
     it('relu and its gradient (1 above 0, ½ at 0, 0 below and at NaN) on strided views with edge values', async () => {
       const arbCase = arbShape({ minRank: 1, maxRank: 3 }).chain((s) => {
         const n = s.reduce((a, d) => a * d, 1);
