@@ -72,6 +72,60 @@ describe('autograd API', () => {
   });
 });
 
+describe('memory during the backward pass of valueAndGrad', () => {
+  const n = 1 << 14; // 64 KiB per float32 tensor
+  const x = tensor(Array.from({ length: n }, (_, i) => Math.sin(i) * 0.1), { runtime });
+
+  it('frees saved activations and spent gradients as it goes: live bytes in the first op\'s rule stay a few tensors', () => {
+    let liveInFirstRule = 0;
+    const probe = customVjp((a: Tensor) => a.mul(1), (_ctx, g) => {
+      liveInFirstRule = runtime.memory().bytes;
+      return [g.mul(1)];
+    });
+    const before = runtime.memory().bytes;
+    const depth = 24;
+    const { value, grads: [g] } = valueAndGrad((a: Tensor) => {
+      let y = probe(a);
+      for (let i = 0; i < depth; i++) y = y.tanh().mul(0.9);
+      return y.sum();
+    })(x);
+    // the first rule runs last: by then the 2·depth activations after it (and their gradients) are gone; kept all
+    // until the end, they would be 48 tensors of 64 KiB
+    expect((liveInFirstRule - before) / (4 * n)).toBeLessThan(6);
+    // and the gradient is still right, against the float64 chain rule of v ← 0.9·tanh(v)
+    const got = g!.dataSync();
+    for (const i of [0, 1, 77, n - 1]) {
+      let v = Math.fround(Math.sin(i) * 0.1);
+      let d = 1;
+      for (let k = 0; k < depth; k++) {
+        const t = Math.tanh(v);
+        d *= 0.9 * (1 - t * t);
+        v = 0.9 * t;
+      }
+      expect(Math.abs(got[i]! - d) / d).toBeLessThan(1e-4);
+    }
+    value.dispose();
+    g!.dispose();
+    expect(runtime.memory().bytes).toBe(before);
+  });
+
+  it('a gradient handle that serves several inputs, or a rule that returns g itself, is not freed early', () => {
+    const passThrough = customVjp((a: Tensor) => a.mul(1), (_ctx, g) => [g]);
+    const before = runtime.memory();
+    const { value, grads: [ga, gb] } = valueAndGrad((a: Tensor, b: Tensor) => passThrough(a.add(b)).add(passThrough(a)).mul(a).sum())(x, x.mul(2));
+    // f = (2a + b)·a through two pass-through nodes: ∂f/∂a = (2a + b) + 2a = 4a + b, ∂f/∂b = a
+    const a = x.dataSync();
+    const gA = ga!.dataSync();
+    const gB = gb!.dataSync();
+    for (const i of [0, 5, n - 1]) {
+      expect(gA[i]).toBeCloseTo(4 * a[i]! + Math.fround(2 * a[i]!), 5); // b = 2a
+      expect(gB[i]).toBeCloseTo(a[i]!, 6);
+    }
+    [value, ga!, gb!].forEach((t) => t.dispose());
+    expect(runtime.memory().tensors).toBe(before.tensors + 1); // x.mul(2), not disposed here
+  });
+});
+
 describe('backward work for inputs that need no gradient', () => {
   // A CPU backend that records every kernel it runs, so the test sees what the backward pass computed.
   class CountingBackend extends CpuBackend {

@@ -24,22 +24,47 @@ function rebuild<T extends TensorTree>(tree: T, values: Iterator<Tensor>): T {
   return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, rebuild(v as TensorTree, values)])) as T;
 }
 
-/** Runs the recorded nodes backwards from `output` with cotangent `seed`; returns gradients of `wrt` (zeros if unused). */
-function backprop(tape: Tape, output: Tensor, seed: Tensor, wrt: readonly Tensor[]): Tensor[] {
+/**
+ * Runs the recorded nodes backwards from `output` with cotangent `seed`; returns gradients of `wrt` (zeros if unused).
+ *
+ * With `consume` (a tape that runs backwards once), memory is given back as the pass goes, as PyTorch does: a node's
+ * saved tensors once its rule has run, and every gradient handle nothing will read again (the node's output
+ * gradient, partial sums replaced by their total, gradients of inputs nobody watches). The freed buffers are then the
+ * most recently used ones, which the backend's reuse pool hands to the next gradients of their size while they are
+ * still in cache; without this, every activation and gradient of the step stayed live until the end.
+ */
+function backprop(tape: Tape, output: Tensor, seed: Tensor, wrt: readonly Tensor[], consume = false): Tensor[] {
   return noGrad(() =>
     scope(() => {
       const grads = new Map<Tensor, Tensor>([[output, seed]]);
       for (let n = tape.nodes.length - 1; n >= 0; n--) {
         const node = tape.nodes[n]!;
         const g = grads.get(node.output);
-        if (!g) continue;
+        if (!g) {
+          if (consume) tape.releaseNode(node, new Set(grads.values()));
+          continue;
+        }
         const inputGrads = runRule(node, g, node.inputs.map((input) => tape.watched.has(input)));
+        // node.output has one producer, this node, and every consumer came later on the tape: its gradient is final
+        // and read by no one else from here on
+        const done: Tensor[] = consume ? [g] : [];
+        if (consume) grads.delete(node.output);
         node.inputs.forEach((input, i) => {
           const gi = inputGrads[i];
-          if (!gi || !tape.watched.has(input)) return;
+          if (!gi) return;
+          if (!tape.watched.has(input)) {
+            done.push(gi);
+            return;
+          }
           const prev = grads.get(input);
           grads.set(input, prev ? add(prev, gi) : gi);
+          if (prev) done.push(prev, gi);
         });
+        if (consume) {
+          const live = new Set(grads.values());
+          tape.releaseNode(node, live); // a rule may hand back a saved handle as a gradient: that one stays
+          for (const t of done) if (t !== seed && !live.has(t)) t.dispose(); // one handle may serve several inputs
+        }
       }
       return wrt.map((w) => {
         const g = grads.get(w);
@@ -98,7 +123,7 @@ export function valueAndGrad<A extends readonly TensorTree[]>(f: (...args: A) =>
     popTape(tape);
     try {
       const seed = onesLike(value);
-      const grads = backprop(tape, value, seed, wrt);
+      const grads = backprop(tape, value, seed, wrt, true);
       seed.dispose();
       return { value, grads: rebuild(args as unknown as TensorTree, grads[Symbol.iterator]()) as unknown as A };
     } finally {

@@ -30,6 +30,11 @@ export class Tape {
     return r;
   }
 
+  /** Frees the handles a node retained (its saved inputs and output) once its rule will not run again, except `keep`. */
+  releaseNode(node: TapeNode, keep: ReadonlySet<Tensor>): void {
+    for (const t of [...node.savedInputs, node.savedOutput]) if (!keep.has(t)) t.dispose();
+  }
+
   /** Frees every retained handle. */
   release(): void {
     for (const r of this.retained) r.dispose();
