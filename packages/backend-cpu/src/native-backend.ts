@@ -14,8 +14,12 @@ const BINARY: Partial<Record<KernelOp, number>> = { add: 0, sub: 1, mul: 2, div:
 // tolerance); neg, abs and sqrt are exact.
 const COMPARE: Partial<Record<KernelOp, number>> = { lt: 0, le: 1, eq: 2, ne: 3 };
 const UNARY: Partial<Record<KernelOp, number>> = { neg: 0, abs: 1, exp: 2, log: 3, tanh: 4, sigmoid: 5, relu: 6, sqrt: 7 };
-/** Below this many elements the N-API call costs more than the TypeScript loop. */
-const MIN_NATIVE_ELEMENTS = 2048;
+/**
+ * Below this many elements the TypeScript loop is as fast as the N-API call. Measured here (µs, TypeScript/native,
+ * median of 2000 calls through the runtime): log of 256 floats 6.3/1.3, of 1024 30.8/2.2; add of 1024 10.8/4.1;
+ * sum over rows of 16, 1024 floats 12.2/1.8; at 16 floats the two are within a microsecond of each other.
+ */
+const MIN_NATIVE_ELEMENTS = 64;
 
 const f32 = (a: HostArray): a is Float32Array => a instanceof Float32Array;
 
