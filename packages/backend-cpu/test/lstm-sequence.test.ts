@@ -6,7 +6,7 @@ import { createRuntime, lstmSequence, type Runtime, type Tensor, tensor, valueAn
 import { gradcheck } from '@nibble/core/testing';
 import { cpuFactory } from '../src/index.ts';
 import { cpuBackendsUnderTest, itRunsTheNativeBackend } from './cpu-backends.ts';
-import { nativeFactory } from '../src/node.ts';
+import { native, nativeFactory } from '../src/node.ts';
 
 const lowered = createRuntime({ backends: [cpuFactory({ disable: CAPABILITY_LIST })] });
 const reference = createRuntime({ backends: [cpuFactory({ precision: 'float64' })] });
@@ -72,9 +72,9 @@ describe.each(backends)('lstmSequence capability: %s', (_, factory) => {
     matchesLowering(caseOf(wideDims), 25);
   });
 
-  it('matches the lowering on steps large enough to run on the thread pool (packed Wh, and Wh read in place by column)', () => {
+  it('matches the lowering on steps large enough to run on the thread pool (batch rows per thread, packed Wh, Wh read in place by column)', () => {
     const v = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i * 0.7) * 0.8);
-    for (const [b, t, h] of [[16, 9, 64], [32, 3, 128], [12, 2, 200]] as const) {
+    for (const [b, t, h] of [[16, 9, 64], [32, 3, 128], [21, 4, 37], [17, 3, 16], [16, 2, 200], [12, 2, 200]] as const) {
       matchesLowering(fc.constant({ b, t, h, xp: v(b * t * 4 * h, 1), wh: v(h * 4 * h, 2).map((x) => x * 0.2), h0: v(b * h, 3), c0: v(b * h, 4), gy: v(b * t * 2 * h, 5), timeMajor: true }), 1);
     }
   });
@@ -166,4 +166,31 @@ describe('native lstmSequenceGrad', () => {
       { numRuns: 15 },
     );
   });
+});
+
+it('native lstmSequence forward and gradients do not depend on the thread count (bit for bit)', () => {
+  // batch rows per thread (B ≥ 8 per thread, H ≤ 256): one thread or two, every product is gemm_direct's
+  const rt = createRuntime({ backends: [nativeFactory({ name: 'cpu-native-lstm-threads' })] });
+  const v = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i * 0.7) * 0.8);
+  const run = (b: number, t: number, h: number) => {
+    const xs = inputs(rt, { b, t, h, xp: v(b * t * 4 * h, 1), wh: v(h * 4 * h, 2).map((x) => x * 0.2), h0: v(b * h, 3), c0: v(b * h, 4) });
+    const gy = tensor(v(b * t * 2 * h, 5), { runtime: rt, shape: [b, t, 2, h] });
+    const { value, grads } = valueAndGrad((...a: Tensor[]) => lstmSequence(a[0]!, a[1]!, a[2]!, a[3]!).mul(gy).sum())(...xs);
+    const y = lstmSequence(xs[0]!, xs[1]!, xs[2]!, xs[3]!);
+    const out = [y, ...grads].map((x) => Array.from(x.dataSync()));
+    [...xs, gy, value, y, ...grads].forEach((x) => x.dispose());
+    return out;
+  };
+  const initial = native.nativeInfo().threads;
+  try {
+    for (const [b, t, h] of [[21, 4, 37], [32, 3, 128], [16, 2, 16], [16, 2, 200]] as const) {
+      native.setNativeThreads(2);
+      const two = run(b, t, h);
+      native.setNativeThreads(1);
+      const one = run(b, t, h);
+      two.forEach((x, i) => expect(one[i], `output ${i} at B=${b} T=${t} H=${h}`).toEqual(x));
+    }
+  } finally {
+    native.setNativeThreads(initial);
+  }
 });
