@@ -2,7 +2,7 @@ import { allocHost, BackendError, type DType, type HostArray, itemSize } from '@
 import type { Backend, BackendFactory, BufferId, Capability, KernelCall, KernelOp, TensorView } from '@nibble/core/spi';
 import { ELEMENTWISE_OPS, runElementwise } from './kernels/elementwise.ts';
 import { runGather, runScatterAdd } from './kernels/indexing.ts';
-import { runMatmul } from './kernels/matmul.ts';
+import { runMatmul, runMatmulBias } from './kernels/matmul.ts';
 import { runConcat, runPad } from './kernels/movement.ts';
 import { runFakeQuant, runRandomBits } from './kernels/quant.ts';
 import { runPackedMatmul } from './kernels/packed.ts';
@@ -49,7 +49,7 @@ const MIN_REUSED_BYTES = 64 * 1024;
 const DEFAULT_REUSE_BYTES = 128 * 1024 * 1024;
 
 const CAPABILITIES: readonly Capability[] = [
-  'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad', 'softmax', 'softmaxGrad', 'layerNorm',
+  'matmul', 'matmulBias', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad', 'softmax', 'softmaxGrad', 'layerNorm',
   'layerNormGrad', 'relu', 'reluGrad',
 ];
 
@@ -192,6 +192,7 @@ export class CpuBackend implements Backend {
       case 'pad': return runPad(call as KernelCall<'pad'>, lookup);
       case 'concat': return runConcat(call as KernelCall<'concat'>, lookup);
       case 'matmul': return runMatmul(call as KernelCall<'matmul'>, lookup);
+      case 'matmulBias': return runMatmulBias(call as KernelCall<'matmulBias'>, lookup);
       case 'gather': return runGather(call as KernelCall<'gather'>, lookup);
       case 'scatterAdd': return runScatterAdd(call as KernelCall<'scatterAdd'>, lookup);
       case 'fakeQuant': return runFakeQuant(call as KernelCall<'fakeQuant'>, lookup, this.round32);

@@ -69,7 +69,7 @@ export class NativeCpuBackend extends CpuBackend {
     if (!f32(out)) return false;
     if (op === 'packedMatmul') return this.packedMatmul(call as KernelCall<'packedMatmul'>, out); // uint8 codes
     if (call.inputs.some((v) => v.dtype !== 'float32')) return false;
-    if (op === 'matmul') return this.matmul(call as KernelCall<'matmul'>, out);
+    if (op === 'matmul' || op === 'matmulBias') return this.matmul(call as KernelCall<'matmul' | 'matmulBias'>, out);
     if (op === 'lstmSequence' || op === 'lstmSequenceGrad') return this.lstm(call as KernelCall<'lstmSequence' | 'lstmSequenceGrad'>);
     if (op === 'softmax') return this.softmax(call as KernelCall<'softmax'>, out);
     if (op === 'softmaxGrad') return this.softmaxGrad(call as KernelCall<'softmaxGrad'>, out);
@@ -88,9 +88,12 @@ export class NativeCpuBackend extends CpuBackend {
     return false;
   }
 
-  /** Batched strided sgemm: transposed and broadcast operands are packed by the kernel, never copied here. */
-  private matmul(call: KernelCall<'matmul'>, out: Float32Array): boolean {
-    const [a, b] = call.inputs as [TensorView, TensorView];
+  /**
+   * Batched strided sgemm: transposed and broadcast operands are packed by the kernel, never copied here. matmulBias
+   * passes its bias (made dense) to the kernel, which adds it as it stores each row.
+   */
+  private matmul(call: KernelCall<'matmul' | 'matmulBias'>, out: Float32Array): boolean {
+    const [a, b, biasView] = call.inputs as [TensorView, TensorView, TensorView | undefined];
     const A = this.lookup(a);
     const B = this.lookup(b);
     if (!f32(A) || !f32(B)) return false;
@@ -103,8 +106,10 @@ export class NativeCpuBackend extends CpuBackend {
     const aBatch = batchOf(a, batchShape);
     const bBatch = batchOf(b, batchShape);
     if (m * n === 0) return true;
+    const bias = biasView === undefined ? undefined : this.denseF32(biasView);
     if (k === 0) {
-      out.fill(0);
+      if (bias === undefined) out.fill(0);
+      else for (let r = 0; r < out.length; r += n) out.set(bias, r);
       return true;
     }
     // All batch axes go to the kernel in one call, so its threads split every product (attention heads included).
@@ -114,7 +119,7 @@ export class NativeCpuBackend extends CpuBackend {
       batch.dims, m, n, k,
       A, a.offset, a.strides[ar - 2]!, a.strides[ar - 1]!, batch.a,
       B, b.offset, b.strides[br - 2]!, b.strides[br - 1]!, batch.b,
-      out, 0, n, m * n, false,
+      out, 0, n, m * n, false, bias,
     );
     return true;
   }

@@ -3,7 +3,7 @@
 // float64 central differences.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CAPABILITY_LIST, createRuntime, layerNorm, relu, type Runtime, softmax, type Tensor, tensor, valueAndGrad, vjpRules } from '@nibble/core';
+import { CAPABILITY_LIST, createRuntime, layerNorm, matmul, matmulBias, relu, type Runtime, softmax, type Tensor, tensor, valueAndGrad, vjpRules } from '@nibble/core';
 import { firstMismatch, gradcheck, reference as ref } from '@nibble/core/testing';
 import { cpuFactory } from '../src/index.ts';
 import { cpuBackendsUnderTest, itRunsTheNativeBackend } from './cpu-backends.ts';
@@ -52,7 +52,7 @@ describe.each(backends)('softmax and layerNorm capabilities: %s', (_, factory) =
   afterAll(() => fused[Symbol.dispose]());
 
   it('declares the capabilities (so the fused kernels, not the lowering, are what runs)', () => {
-    for (const c of ['softmax', 'softmaxGrad', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad'] as const) expect(fused.backend().capabilities.has(c)).toBe(true);
+    for (const c of ['matmulBias', 'softmax', 'softmaxGrad', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad'] as const) expect(fused.backend().capabilities.has(c)).toBe(true);
   });
 
   it('layerNorm forward and all three gradients match the float64 reference and the primitive lowering', () => {
@@ -199,6 +199,48 @@ describe.each(backends)('softmax and layerNorm capabilities: %s', (_, factory) =
     const y = softmax(tensor(x, { runtime: fused, shape }), -1).dataSync() as Float32Array;
     expect(firstMismatch(y, ref.softmaxRef({ shape, data: Float64Array.from(x, Math.fround) }, 3).data, { rtol: 1e-5, atol: 1e-7 })).toBeUndefined();
     for (let r = 0; r < n / 64; r += 97) expect(Math.abs(y.subarray(r * 64, (r + 1) * 64).reduce((a: number, b: number) => a + b, 0) - 1)).toBeLessThan(1e-5);
+  });
+
+  it('matmulBias equals matmul(a, b).add(bias) bit for bit on every product path, and its gradients match', () => {
+    const v = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i * 0.37) * 2);
+    // [batch..., m, k] · [batch..., k, n]: batch 1 (m ≤ 4), unpacked small and threaded, packed, attention-like batches,
+    // a transposed B, and K = 0
+    const cases: { a: number[]; b: number[]; transposeB?: boolean }[] = [
+      { a: [3, 40], b: [40, 50] }, { a: [20, 30], b: [30, 70] }, { a: [1024, 128], b: [128, 128] },
+      { a: [300, 700], b: [700, 600] }, { a: [16, 4, 64, 32], b: [16, 4, 32, 64] }, { a: [200, 64], b: [96, 64], transposeB: true },
+      { a: [5, 0], b: [0, 7] },
+    ];
+    for (const c of cases) {
+      const n = c.transposeB ? c.b.at(-2)! : c.b.at(-1)!;
+      const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+      const a = tensor(v(size(c.a), 1), { runtime: fused, shape: c.a });
+      const b0 = tensor(v(size(c.b), 2), { runtime: fused, shape: c.b });
+      const b = c.transposeB ? b0.transpose() : b0;
+      const bias = tensor(v(n, 3), { runtime: fused });
+      const got = matmulBias(a, b, bias).dataSync();
+      const want = matmul(a, b).add(bias).dataSync();
+      expect(Array.from(got), `a ${c.a.join('x')} · b ${c.b.join('x')}${c.transposeB ? 'ᵀ' : ''}`).toEqual(Array.from(want));
+      [a, b0, bias].forEach((t) => t.dispose());
+    }
+    // gradients against the composite's: a, b, and bias = the output gradient summed over all rows
+    const a = tensor(v(6 * 5, 4), { runtime: fused, shape: [2, 3, 5] });
+    const b = tensor(v(5 * 4, 5), { runtime: fused, shape: [5, 4] });
+    const bias = tensor(v(4, 6), { runtime: fused });
+    const w = tensor(v(2 * 3 * 4, 7), { runtime: fused, shape: [2, 3, 4] });
+    const fusedGrads = valueAndGrad((x: Tensor, y: Tensor, z: Tensor) => matmulBias(x, y, z).mul(w).sum())(a, b, bias).grads;
+    const plainGrads = valueAndGrad((x: Tensor, y: Tensor, z: Tensor) => matmul(x, y).add(z).mul(w).sum())(a, b, bias).grads;
+    fusedGrads.forEach((g, i) => close(g.dataSync(), plainGrads[i]!.dataSync(), 1e-6, `gradient ${i}`));
+    const wv = w.dataSync();
+    for (let j = 0; j < 4; j++) expect(fusedGrads[2]!.dataSync()[j]).toBeCloseTo([0, 1, 2, 3, 4, 5].reduce((s, r) => s + wv[r * 4 + j]!, 0), 5);
+  });
+
+  it('matmulBias gradcheck (float64 central differences)', () => {
+    const r = gradcheck(
+      (x, y, z) => matmulBias(x!, y!, z!).square().sum(),
+      [{ shape: [3, 4], values: [0.1, -0.4, 0.7, 0.2, -0.3, 0.5, 0.9, -0.8, 0.6, 0.05, -0.2, 0.4] }, { shape: [4, 2], values: [0.3, -0.1, 0.8, 0.2, -0.6, 0.4, 0.1, -0.9] }, { shape: [2], values: [0.25, -0.5] }],
+      { runtime: fused, reference, h: 1e-5 },
+    );
+    expect(r.ok, r.message).toBe(true);
   });
 
   it('relu and its gradient above the native size threshold, exactly (zeros, −0, NaN, ±Inf included)', () => {

@@ -145,6 +145,7 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   auto c = f32(info, 14, "c");
   const long co = integer(info, 15, "cOffset"), ldc = integer(info, 16, "ldc"), ldcb = integer(info, 17, "ldcb");
   const bool accumulate = info[18].ToBoolean();
+  auto bias = f32(info, 19, "bias", true);  // optional [n], added to every row
   if (dims.size() > static_cast<size_t>(GemmBatch::kMaxRank))
     throw_range(env, "native: sgemm takes at most " + std::to_string(GemmBatch::kMaxRank) + " batch axes");
   if (as.size() != dims.size() || bs.size() != dims.size())
@@ -169,8 +170,12 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
     need(env, b, blast + 1.0 + (k - 1.0) * br + (n - 1.0) * bc, "sgemm b");
   }
   need(env, c, co + 1.0 + (count - 1.0) * ldcb + (m - 1.0) * ldc + (n - 1.0), "sgemm c");
+  if (bias.data != nullptr) {
+    need(env, bias, static_cast<double>(n), "sgemm bias");
+    if (accumulate) throw_range(env, "native: sgemm takes a bias only without accumulate");
+  }
   sgemm_batched(batch, m, n, k, StridedMatrix{a.data + ao, ar, ac, 0}, StridedMatrix{b.data + bo, br, bc, 0},
-                c.data + co, ldc, ldcb, accumulate);
+                c.data + co, ldc, ldcb, accumulate, bias.data);
   return env.Undefined();
 }
 

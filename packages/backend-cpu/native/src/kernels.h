@@ -60,9 +60,11 @@ struct KernelTable {
                               double* acc_gamma, double* acc_beta);
   // y[0:n] += x[0:k]·B for B packed in 64-column panels ([panel][k][64], each contiguous, the last zero-padded).
   void (*gemv_panels64)(long k, long n, const float* x, const float* packed, float* y);
-  // Small products without packing: C[m×n] (+)= A·B, A at any strides, B row-major (rows ldb apart).
+  // Small products without packing: C[m×n] (+)= A·B, A at any strides, B row-major (rows ldb apart). A non-null
+  // bias [n] is added to every row as it is stored (without accumulate: C = A·B + bias, each output rounded as a
+  // product followed by an add would round it).
   void (*gemm_direct)(long m, long n, long k, const float* a, long a_row, long a_col, const float* b, long ldb,
-                      float* c, long ldc, int accumulate);
+                      float* c, long ldc, int accumulate, const float* bias);
 };
 
 const KernelTable& kernels_avx512();

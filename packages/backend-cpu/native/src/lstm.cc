@@ -208,7 +208,7 @@ void lstm_projected_forward(long B, long T, long H, const float* xp, long xb, lo
       for (long t = 0; t < T; ++t) {
         for (long b = b0; b < b1; ++b) std::copy(xp + b * xb + t * xt, xp + b * xb + t * xt + G, z + b * G);
         const float* hp = t == 0 ? h0 + b0 * H : y + (b0 * T + t - 1) * Y2;
-        kt.gemm_direct(b1 - b0, G, H, hp, t == 0 ? H : T * Y2, 1, wh, G, z + b0 * G, G, 1);
+        kt.gemm_direct(b1 - b0, G, H, hp, t == 0 ? H : T * Y2, 1, wh, G, z + b0 * G, G, 1, nullptr);
         for (long b = b0; b < b1; ++b) {
           float* ht = y + (b * T + t) * Y2;
           const float* cp = t == 0 ? c0 + b * H : ht - Y2 + H;
@@ -310,7 +310,8 @@ void lstm_projected_backward(long B, long T, long H, const float* xp, long xb, l
           kt.lstm_gate_grads(H, gates + r * G, y + r * Y2 + H, cp, gy + r * Y2, gy + r * Y2 + H, dh_next + b * H,
                              dc_next + b * H, gxp + r * G);
         }
-        kt.gemm_direct(b1 - b0, H, G, gxp + (b0 * T + t) * G, T * G, 1, wht_rows, H, dh_next + b0 * H, H, 0);
+        kt.gemm_direct(b1 - b0, H, G, gxp + (b0 * T + t) * G, T * G, 1, wht_rows, H, dh_next + b0 * H, H, 0,
+                       nullptr);
       }
     });
   } else {

@@ -113,6 +113,7 @@ struct Gemm {
   float* c;
   long ldc;
   bool accumulate;
+  const float* bias = nullptr;  // [n] added to every row (only without accumulate)
 };
 
 // Rows per micro-panel for a product of m rows: the short kernel when the main one would compute ≥ 1% more rows
@@ -303,7 +304,7 @@ const float* rowmajor_b(const Gemm& g, int worker, long* ldb) {
 void gemm_direct(const Gemm& g, int worker) {
   long ldb;
   const float* b = rowmajor_b(g, worker, &ldb);
-  g.kt.gemm_direct(g.m, g.n, g.k, g.a.data, g.a.row, g.a.col, b, ldb, g.c, g.ldc, g.accumulate);
+  g.kt.gemm_direct(g.m, g.n, g.k, g.a.data, g.a.row, g.a.col, b, ldb, g.c, g.ldc, g.accumulate, g.bias);
 }
 
 // Mid-size products whose B fits in a core's L2 (the projections of a transformer block, 1024×128·128×512, and its
@@ -323,20 +324,44 @@ void gemm_direct_threaded(const Gemm& g, int worker) {
   ThreadPool::instance().parallel_for(tasks, [&](long t, int) {
     const long i0 = t * kDirectRows, rows = std::min(kDirectRows, g.m - i0);
     g.kt.gemm_direct(rows, g.n, g.k, g.a.data + i0 * g.a.row, g.a.row, g.a.col, b, ldb, g.c + i0 * g.ldc, g.ldc,
-                     g.accumulate);
+                     g.accumulate, g.bias);
   });
+}
+
+// C's rows set to the bias, or to zero (K = 0).
+void fill_rows(const Gemm& g) {
+  for (long i = 0; i < g.m; ++i) {
+    float* row = g.c + i * g.ldc;
+    if (g.bias != nullptr) std::memcpy(row, g.bias, static_cast<size_t>(g.n) * sizeof(float));
+    else std::memset(row, 0, static_cast<size_t>(g.n) * sizeof(float));
+  }
+}
+
+// The bias added to C's rows after the product: each output rounds as matmul followed by add rounds it.
+void add_bias_rows(const Gemm& g, bool use_pool) {
+  const KernelTable& kt = g.kt;
+  auto rows = [&](long i0, long i1) {
+    for (long i = i0; i < i1; ++i) kt.binary(BinaryOp::Add, g.n, g.c + i * g.ldc, 1, g.bias, 1, g.c + i * g.ldc);
+  };
+  const long tasks = use_pool ? std::min<long>(ThreadPool::instance().threads(), g.m * g.n / (1L << 15) + 1) : 1;
+  if (tasks <= 1) return rows(0, g.m);
+  ThreadPool::instance().parallel_for(tasks, [&](long t, int) { rows(g.m * t / tasks, g.m * (t + 1) / tasks); });
 }
 
 void gemm_one(const Gemm& g, bool use_pool, int worker) {
   if (g.k == 0) {
-    if (!g.accumulate)
-      for (long i = 0; i < g.m; ++i) std::memset(g.c + i * g.ldc, 0, static_cast<size_t>(g.n) * sizeof(float));
+    if (!g.accumulate) fill_rows(g);
     return;
   }
-  if (g.m <= 4 && (g.b.col == 1 || g.b.row == 1)) return gemm_small_m(g, use_pool, worker);
-  if (!use_pool && direct_fits(g)) return gemm_direct(g, worker);
-  if (direct_threaded_fits(g)) return use_pool ? gemm_direct_threaded(g, worker) : gemm_direct(g, worker);
-  gemm_packed(g, use_pool, worker);
+  const bool small_m = g.m <= 4 && (g.b.col == 1 || g.b.row == 1);
+  if (!small_m) {  // the unpacked kernels add the bias as they store each row
+    if (!use_pool && direct_fits(g)) return gemm_direct(g, worker);
+    if (direct_threaded_fits(g)) return use_pool ? gemm_direct_threaded(g, worker) : gemm_direct(g, worker);
+  }
+  // these accumulate into C over K (in chunks of rows, or K blocks): the bias comes after
+  if (small_m) gemm_small_m(g, use_pool, worker);
+  else gemm_packed(g, use_pool, worker);
+  if (g.bias != nullptr) add_bias_rows(g, use_pool);
 }
 
 }  // namespace
@@ -348,7 +373,7 @@ long GemmBatch::count() const {
 }
 
 void sgemm_batched(const GemmBatch& batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc,
-                   long ldcb, bool accumulate) {
+                   long ldcb, bool accumulate, const float* bias) {
   const long count = batch.count();
   if (count <= 0 || m <= 0 || n <= 0) return;
   const KernelTable& kt = active_kernels();
@@ -370,7 +395,8 @@ void sgemm_batched(const GemmBatch& batch, long m, long n, long k, StridedMatrix
                 StridedMatrix{b.data + bo, b.row, b.col, 0},
                 c + bi * ldcb,
                 ldc,
-                accumulate};
+                accumulate,
+                bias};
   };
   // Many small products: one product per task, each single-threaded (splitting one would cost more than it saves).
   const bool batch_parallel = count >= 2 && pool.threads() > 1 && flops_each < 8 * kParallelFlops &&
@@ -418,7 +444,7 @@ void sgemm_direct_columns(long m, long n, long k, StridedMatrix a, const float* 
   const long per = ceil_div(ceil_div(n, tasks), strip) * strip;
   auto run = [&](long t, int) {
     const long j0 = t * per, j1 = std::min(n, j0 + per);
-    if (j1 > j0) kt.gemm_direct(m, j1 - j0, k, a.data, a.row, a.col, b + j0, ldb, c + j0, ldc, accumulate);
+    if (j1 > j0) kt.gemm_direct(m, j1 - j0, k, a.data, a.row, a.col, b + j0, ldb, c + j0, ldc, accumulate, nullptr);
   };
   if (tasks > 1 && tasks == pool.threads()) pool.parallel_pinned(run);  // the same columns (and L2) every call
   else if (tasks > 1) pool.parallel_for(tasks, run);

@@ -26,9 +26,10 @@ struct GemmBatch {
 /**
  * C[b] (+)= A[b]·B[b] for every batch index b, A[b] M×K, B[b] K×N, C row-major with leading dimension ldc and batch
  * stride ldcb. Any strides (transposes, broadcast batch = 0) are absorbed by packing; a.batch and b.batch are unused.
+ * A non-null `bias` [n] (only without accumulate) is added to every row: C[b] = A[b]·B[b] + bias.
  */
 void sgemm_batched(const GemmBatch& batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc,
-                   long ldcb, bool accumulate);
+                   long ldcb, bool accumulate, const float* bias = nullptr);
 
 /** sgemm_batched over one batch axis of `batch` products with strides a.batch and b.batch. */
 void sgemm(long batch, long m, long n, long k, StridedMatrix a, StridedMatrix b, float* c, long ldc, long ldcb,

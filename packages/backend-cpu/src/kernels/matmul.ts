@@ -108,3 +108,16 @@ export function runMatmul(call: KernelCall<'matmul'>, lookup: Lookup): void {
     gemm(A, offs[0]!, a.strides[ar - 2]!, a.strides[ar - 1]!, B, offs[1]!, b.strides[br - 2]!, b.strides[br - 1]!, out, i * m * n, m, n, k);
   });
 }
+
+/** `a·b + bias`: the product, then the bias added to every row (each output rounds as matmul followed by add does). */
+export function runMatmulBias(call: KernelCall<'matmulBias'>, lookup: Lookup): void {
+  runMatmul(call as unknown as KernelCall<'matmul'>, lookup);
+  const bv = call.inputs[2]!;
+  const bias = lookup(bv);
+  const out = lookup(call.outputs[0]!);
+  const n = bv.shape[0]!;
+  const stride = bv.strides[0]!;
+  for (let r = 0; r < out.length; r += n) {
+    for (let j = 0; j < n; j++) out[r + j] = (out[r + j] as number) + (bias[bv.offset + j * stride] as number);
+  }
+}

@@ -37,7 +37,7 @@ export interface NativeAddon {
     batchDims: number[], m: number, n: number, k: number,
     a: F32, aOffset: number, aRow: number, aCol: number, aBatchStrides: number[],
     b: F32, bOffset: number, bRow: number, bCol: number, bBatchStrides: number[],
-    c: F32, cOffset: number, ldc: number, ldcb: number, accumulate: boolean,
+    c: F32, cOffset: number, ldc: number, ldcb: number, accumulate: boolean, bias?: F32,
   ): void;
   binary(op: number, shape: number[], a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32): void;
   compare(op: number, shape: number[], a: F32, aStrides: number[], b: F32, bStrides: number[], out: Uint8Array): void;

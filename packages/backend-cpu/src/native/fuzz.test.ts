@@ -35,7 +35,7 @@ describe('native wrappers reject malformed arguments in TypeScript', () => {
       fc.property(size, size, size, arrayLike, arrayLike, fc.option(arrayLike), fc.boolean(), fc.option(fc.record({ rowStride: size, colStride: size, offset: size })), (m, n, k, a, b, out, tb, layout) => {
         expectCleanFailureOrSuccess(() => native.matmul(a as Float32Array, b as Float32Array, m as number, k as number, n as number, { transposeB: tb, ...(out === null ? {} : { out: out as Float32Array }) }));
         expectCleanFailureOrSuccess(() =>
-          native.sgemm({ m: m as number, n: n as number, k: k as number, a: a as Float32Array, b: b as Float32Array, ...(layout === null ? {} : { bLayout: layout as native.MatrixLayout }) }),
+          native.sgemm({ m: m as number, n: n as number, k: k as number, a: a as Float32Array, b: b as Float32Array, ...(layout === null ? {} : { bLayout: layout as native.MatrixLayout }), ...(out === null ? {} : { bias: out as Float32Array }) }),
         );
       }),
       { numRuns: 400 },

@@ -150,6 +150,22 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native sgem
     expect(Array.from(sgemm({ m: 2, n: 2, k: 0, a: new Float32Array(0), b: new Float32Array(0), out: new Float32Array(4).fill(7) }))).toEqual([0, 0, 0, 0]);
   });
 
+  it('adds a bias to every row of every product, exactly as a separate add would, and rejects a wrong one', () => {
+    // batch 1 rows (m ≤ 4), unpacked, packed with two K blocks, and a batch of products: against the plain product + bias
+    for (const [batch, m, n, k] of [[1, 3, 50, 40], [1, 40, 70, 30], [1, 150, 600, 1500], [6, 20, 33, 17]] as const) {
+      const a = randomArray(batch * m * k, 4);
+      const b = randomArray(batch * k * n, 5);
+      const bias = randomArray(n, 6);
+      const got = sgemm({ m, n, k, batch, a, b, bias });
+      const plain = sgemm({ m, n, k, batch, a, b });
+      for (let i = 0; i < got.length; i++) expect(got[i], `[${batch},${m},${n},${k}] element ${i}`).toBe(Math.fround(plain[i]! + bias[i % n]!));
+    }
+    expect(Array.from(sgemm({ m: 2, n: 2, k: 0, a: new Float32Array(0), b: new Float32Array(0), bias: Float32Array.of(3, 4) }))).toEqual([3, 4, 3, 4]);
+    const ok = { m: 2, n: 3, k: 2, a: new Float32Array(4), b: new Float32Array(6) };
+    expect(() => sgemm({ ...ok, bias: new Float32Array(2) })).toThrow(/sgemm: bias has 2 elements, expected n = 3/);
+    expect(() => sgemm({ ...ok, bias: new Float32Array(3), out: new Float32Array(6), accumulate: true })).toThrow(/sgemm: bias and accumulate: true together/);
+  });
+
   it('matmul handles stored-transposed operands', () => {
     // A stored [k=2, m=3] = [[1,2,3],[4,5,6]], so Aᵀ = [[1,4],[2,5],[3,6]]; B = I₂
     const c = matmul(Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(1, 0, 0, 1), 3, 2, 2, { transposeA: true });

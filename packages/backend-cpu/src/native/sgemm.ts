@@ -32,6 +32,8 @@ export interface SgemmArgs {
   readonly out?: Float32Array;
   /** Add the product to `out` instead of overwriting it (requires `out`). */
   readonly accumulate?: boolean;
+  /** [n] added to every row of every product, in the kernel's epilogue where it can (not with `accumulate`). */
+  readonly bias?: Float32Array;
 }
 
 function layoutOf(fn: string, name: string, layout: MatrixLayout | undefined, rows: number, cols: number) {
@@ -77,7 +79,13 @@ export function sgemm(args: SgemmArgs): Float32Array {
   const out = output(fn, args.out, batch * m * n, `[${batch}, ${m}, ${n}]`);
   if (batch > 0 && m > 0 && k > 0) minLength(fn, 'a', a, lastIndex(al, batch, m, k) + 1, `A is [${batch}, ${m}, ${k}] with its layout`);
   if (batch > 0 && n > 0 && k > 0) minLength(fn, 'b', b, lastIndex(bl, batch, k, n) + 1, `B is [${batch}, ${k}, ${n}] with its layout`);
-  requireAddon(fn).sgemm([batch], m, n, k, a, al.offset, al.row, al.col, [al.batch], b, bl.offset, bl.row, bl.col, [bl.batch], out, 0, n, m * n, accumulate);
+  let bias: Float32Array | undefined;
+  if (args.bias !== undefined) {
+    if (accumulate) throw new NativeArgumentError(`${fn}: bias and accumulate: true together; expected one of them`);
+    bias = float32(fn, 'bias', args.bias);
+    if (bias.length !== n) throw new NativeArgumentError(`${fn}: bias has ${bias.length} elements, expected n = ${n}`);
+  }
+  requireAddon(fn).sgemm([batch], m, n, k, a, al.offset, al.row, al.col, [al.batch], b, bl.offset, bl.row, bl.col, [bl.batch], out, 0, n, m * n, accumulate, bias);
   return out;
 }
 

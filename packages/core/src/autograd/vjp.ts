@@ -153,6 +153,14 @@ export const vjpRules: VjpTable = {
       wants(ctx, 1) ? unbroadcast(t(matmul(t(transpose(a!)), g)), b!.shape) : null,
     ]);
   },
+  matmulBias: (ctx, g) => {
+    const [a, b, bias] = ctx.inputs;
+    return withTemps((t) => [
+      wants(ctx, 0) ? unbroadcast(t(matmul(g, t(transpose(b!)))), a!.shape) : null,
+      wants(ctx, 1) ? unbroadcast(t(matmul(t(transpose(a!)), g)), b!.shape) : null,
+      wants(ctx, 2) ? unbroadcast(g, bias!.shape) : null,
+    ]);
+  },
   gather: ({ inputs: [x, idx], params }, g) => {
     if (x!.dtype !== 'float32') return [null, null];
     return [scatterAdd(idx!, g, x!.shape, params.axis), null];

@@ -109,6 +109,22 @@ export function inferOutputs<O extends KernelOp>(op: O, inputs: readonly Tensor[
       const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
       return [{ shape: [...batch, m, n], dtype: 'float32' }];
     }
+    case 'matmulBias': {
+      arity(op, inputs, 3);
+      const bias = inputs[2]!;
+      let out: OutputSpec | undefined;
+      try {
+        [out] = inferOutputs('matmul', inputs.slice(0, 2), {});
+      } catch (e) {
+        if (e instanceof ShapeError) throw new ShapeError(e.message.replace(/^matmul:/, 'matmulBias:'));
+        if (e instanceof DTypeError) throw new DTypeError(e.message.replace(/^matmul:/, 'matmulBias:'));
+        throw e;
+      }
+      const n = out!.shape[out!.shape.length - 1]!;
+      if (bias.dtype !== 'float32') throw new DTypeError(`matmulBias: bias has dtype ${bias.dtype}; expected float32`);
+      if (bias.rank !== 1 || bias.shape[0] !== n) throw new ShapeError(`matmulBias: bias has shape ${fmt(bias.shape)}; expected [${n}] (the columns of ${fmt(inputs[0]!.shape)} x ${fmt(inputs[1]!.shape)})`);
+      return [out!];
+    }
     case 'gather': {
       arity(op, inputs, 2);
       const [x, idx] = inputs as [Tensor, Tensor];

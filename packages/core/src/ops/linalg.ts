@@ -20,6 +20,21 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return bind('matmul', [a, b], {});
 }
 
+/**
+ * `a·b + bias` with `bias` [N] added to every row: the dense-layer product with its bias add fused into the
+ * product where the backend has the `matmulBias` capability (one pass over the output instead of two), and
+ * `matmul(a, b).add(bias)` elsewhere. Shapes and batch broadcasting are those of {@link matmul}; the gradient of
+ * `bias` is the output gradient summed over all rows.
+ *
+ * @example
+ * ```ts
+ * const y = matmulBias(x, w, b); // x [B, in], w [in, out], b [out] → [B, out]
+ * ```
+ */
+export function matmulBias(a: Tensor, b: Tensor, bias: Tensor): Tensor {
+  return bind('matmulBias', [a, b, bias], {});
+}
+
 /** Gathers slices along `axis` (TensorFlow `gather`): out shape = x[:axis] + indices + x[axis+1:]. */
 export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const a = normalizeAxis('gather', axis, x.rank);

@@ -32,6 +32,8 @@ function checkIndices(where: string, idx: Tensor, size: number): void {
  * these; they are also the definition a fast kernel must match.
  */
 export const lowerings: { [C in SingleOutputCapability]: Lowering<C> } = {
+  matmulBias: ([a, b, bias]) => withTemps((t) => add(t(matmul(a!, b!)), bias!)),
+
   matmul: ([a, b]) =>
     withTemps((t) => {
       // a[..., M, K, 1] * b[..., 1, K, N] summed over K.

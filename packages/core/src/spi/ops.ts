@@ -21,12 +21,12 @@ export type PrimitiveOp = UnaryOp | BinaryOp | CompareOp | ReduceOp | 'where' | 
  * list the capability in `Backend.capabilities`.
  */
 export type Capability =
-  | 'matmul' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul' | 'lstmSequence' | 'lstmSequenceGrad'
+  | 'matmul' | 'matmulBias' | 'gather' | 'scatterAdd' | 'randomBits' | 'fakeQuant' | 'packedMatmul' | 'lstmSequence' | 'lstmSequenceGrad'
   | 'softmax' | 'softmaxGrad' | 'layerNorm' | 'layerNormGrad' | 'relu' | 'reluGrad';
 
 /** Every capability, in a stable order (for validation and listings). */
 export const CAPABILITY_LIST: readonly Capability[] = [
-  'matmul', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad',
+  'matmul', 'matmulBias', 'gather', 'scatterAdd', 'randomBits', 'fakeQuant', 'packedMatmul', 'lstmSequence', 'lstmSequenceGrad',
   'softmax', 'softmaxGrad', 'layerNorm', 'layerNormGrad', 'relu', 'reluGrad',
 ];
 
@@ -92,6 +92,11 @@ export interface KernelParams {
   concat: { readonly axis: number };
   /** `a[..., M, K] · b[..., K, N]` with broadcast batch axes; transposes arrive as strided views. */
   matmul: object;
+  /**
+   * `a·b + bias`: a {@link matmul} (same shapes and batch broadcasting) whose rows get `bias` [N] added, the bias add
+   * of a dense layer in the product's epilogue instead of a pass of its own. Inputs: a, b, bias (float32).
+   */
+  matmulBias: object;
   /** `tf.gather`: out = x.shape[:axis] + indices.shape + x.shape[axis+1:]. Inputs: x, indices (int32). */
   gather: { readonly axis: number };
   /** Inverse of gather: inputs indices (int32), updates; output has `size` along `axis`, zeros elsewhere summed into. */

@@ -259,6 +259,35 @@ export function describeBackendConformance(factory: BackendFactory, options: Bac
       );
     });
 
+    it('matmulBias: a·b + bias on batched, broadcast and transposed operands', async () => {
+      const arbCase = fc
+        .tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), arbShape({ maxRank: 2, maxDim: 3 }))
+        .chain(([m, k, n, batch]) =>
+          fc.tuple(arbView([...batch, m, k]), arbBroadcastPartner(batch).chain((bb) => arbView([...bb, k, n])), arbView([n])),
+        );
+      await fc.assert(
+        fc.asyncProperty(arbCase, ([va, vb, vc]) =>
+          withViews([va, vb, vc], async ([a, b, bias]) => {
+            const n = vc.host.shape[0]!;
+            const prod = ref.matmulRef(va.host, vb.host);
+            const scale = ref.matmulRef(ref.map([va.host], Math.abs), ref.map([vb.host], Math.abs));
+            const expected = Float64Array.from(prod.data, (v, i) => v + vc.host.data[i % n]!);
+            const bound = Float64Array.from(scale.data, (v, i) => v + Math.abs(vc.host.data[i % n]!));
+            await check(() => ops.matmulBias(a!, b!, bias!), expected, { rtol: acc, atol: 1e-30 }, bound);
+          }),
+        ),
+        { numRuns },
+      );
+      const a = ops.tensor([[1, 2]], { runtime: rt });
+      const bias = ops.tensor([1, 2, 3], { runtime: rt });
+      try {
+        expect(() => ops.matmulBias(a, a.transpose(), bias)).toThrow(/matmulBias: bias has shape \[3\]; expected \[1\]/);
+        expect(() => ops.matmulBias(a, a, bias)).toThrow(/matmulBias: inner dimensions differ/);
+      } finally {
+        [a, bias].forEach((t) => t.dispose());
+      }
+    });
+
     it('gather and scatterAdd along an axis', async () => {
       const arbCase = arbShape({ minRank: 1, maxRank: 3 }).chain((s) =>
         fc.integer({ min: 0, max: s.length - 1 }).chain((axis) =>

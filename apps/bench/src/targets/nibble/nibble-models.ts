@@ -1,6 +1,6 @@
 // The case models written with nibble's public ops, exactly as train-cases.json "models" defines them (gate order
 // i, f, g, o through the lstmSequence capability; pre-LN encoder block through layerNorm and softmax; plain SGD
-// through valueAndGrad).
+// through valueAndGrad; dense layers through matmulBias, the product with its bias add fused).
 import type { LstmData, TransformerData } from '../../cases/case-data.js';
 import type { LstmInferCase, LstmTrainCase, TransformerTrainCase } from '../../cases/train-cases.js';
 import type { PreparedCase } from '../bench-target.js';
@@ -20,9 +20,9 @@ function lstmLogits(s: NibbleSession, d: LstmData, x: Tensor, p: readonly Tensor
   const { B, T, H } = d;
   const zeros = core.zeros([B, H], { runtime });
   // x·Wx + b for every step at once; the recurrence runs in the fused lstmSequence capability.
-  const y = core.lstmSequence(x.matmul(wx).add(b).reshape([B, T, 4 * H]), wh, zeros, zeros);
+  const y = core.lstmSequence(core.matmulBias(x, wx, b).reshape([B, T, 4 * H]), wh, zeros, zeros);
   const hs = y.slice([0, 0, 0, 0], [B, T, 1, H]).reshape([B * T, H]);
-  return hs.matmul(wd).add(bd);
+  return core.matmulBias(hs, wd, bd);
 }
 
 function lstmParams(s: NibbleSession, d: LstmData): Tensor[] {
@@ -114,14 +114,15 @@ function transformerBlock(s: NibbleSession, d: TransformerData, x: Tensor, param
   const dh = D / heads;
   const heads4 = (v: Tensor): Tensor => v.reshape([B, S, heads, dh]).permute([0, 2, 1, 3]);
   const n1 = layerNorm(x, p.ln1Gamma, p.ln1Beta);
-  const q = heads4(n1.matmul(p.wq).add(p.bq));
-  const k = heads4(n1.matmul(p.wk).add(p.bk));
-  const w = heads4(n1.matmul(p.wv).add(p.bv));
+  const dense = (v: Tensor, wt: Tensor, bias: Tensor) => s.core.matmulBias(v, wt, bias); // v·W + b
+  const q = heads4(dense(n1, p.wq, p.bq));
+  const k = heads4(dense(n1, p.wk, p.bk));
+  const w = heads4(dense(n1, p.wv, p.bv));
   const attn = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(dh)).softmax(-1);
   const ctx = attn.matmul(w).permute([0, 2, 1, 3]).reshape([B * S, D]);
-  const a = x.add(ctx.matmul(p.wo).add(p.bo));
+  const a = x.add(dense(ctx, p.wo, p.bo));
   const n2 = layerNorm(a, p.ln2Gamma, p.ln2Beta);
-  return a.add(n2.matmul(p.w1).add(p.b1).relu().matmul(p.w2).add(p.b2));
+  return a.add(dense(dense(n2, p.w1, p.b1).relu(), p.w2, p.b2));
 }
 
 /** transformer_train: forward + backward + SGD of the pre-LN block with the MSE loss, loss read back. */

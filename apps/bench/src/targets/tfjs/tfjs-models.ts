@@ -32,7 +32,7 @@ export function tfLstmParams(tf: Tf, d: LstmData): TfLstmParams {
 export function tfLstmLogits(tf: Tf, d: LstmData, p: TfLstmParams, xFlat: Tensor2D): Tensor2D {
   const { B, T, H } = d;
   // Input projection for all steps at once; only h @ Wh stays inside the time loop.
-  const xw = tf.add(tf.matMul(xFlat, p.wx), p.b).reshape([B, T, 4 * H]);
+  const xw = tf.fused.matMul({ a: xFlat, b: p.wx, bias: p.b }).reshape([B, T, 4 * H]);
   const steps = tf.unstack(xw, 1);
   let h: Tensor = tf.zeros([B, H]);
   let c: Tensor = tf.zeros([B, H]);
@@ -45,7 +45,7 @@ export function tfLstmLogits(tf: Tf, d: LstmData, p: TfLstmParams, xFlat: Tensor
     hs.push(h);
   }
   const hAll = tf.stack(hs, 1).reshape([B * T, H]) as Tensor2D;
-  return tf.add(tf.matMul(hAll, p.wd), p.bd) as Tensor2D;
+  return tf.fused.matMul({ a: hAll, b: p.wd, bias: p.bd }) as Tensor2D;
 }
 
 /** Mean softmax cross-entropy of logits[R, C] against one-hot labels[R, C]. */
@@ -96,7 +96,8 @@ function layerNorm(tf: Tf, v: Tensor2D, gamma: Tensor, beta: Tensor): Tensor2D {
 export function tfTransformerBlock(tf: Tf, d: TransformerData, p: TfTransformerParams, x: Tensor2D): Tensor2D {
   const { B, S, D, heads } = d;
   const dh = D / heads;
-  const dense = (v: Tensor2D, w: string, b: string): Tensor2D => tf.add(tf.matMul(v, param(p, w)), param(p, b)) as Tensor2D;
+  // tfjs's fused product + bias (as nibble's matmulBias), its own API for a dense layer
+  const dense = (v: Tensor2D, w: string, b: string): Tensor2D => tf.fused.matMul({ a: v, b: param(p, w) as Tensor2D, bias: param(p, b) }) as Tensor2D;
   const splitHeads = (v: Tensor2D): Tensor => tf.transpose(v.reshape([B, S, heads, dh]), [0, 2, 1, 3]);
   const n1 = layerNorm(tf, x, param(p, 'g1'), param(p, 'be1'));
   const q = splitHeads(dense(n1, 'wq', 'bq'));
