@@ -1,4 +1,4 @@
-import { matmul, scope, ShapeError, type Tensor } from '@nibble/core';
+import { matmul, matmulBias, scope, ShapeError, type Tensor } from '@nibble/core';
 import { checkSize, Initializer, type LayerOptions } from './init.ts';
 import { Module } from './module.ts';
 
@@ -44,8 +44,9 @@ export class Linear extends Module {
     return scope(() => {
       // One 2-D matmul over all leading axes (a single large product instead of a batched one).
       const flat = x.rank === 2 ? x : x.reshape([-1, this.inFeatures]);
-      let y = matmul(flat, this.weight('weight').transpose());
-      if (this.hasBias) y = y.add(this.weight('bias'));
+      // the bias add fused into the product where the backend can (matmulBias), one pass over y instead of two
+      const w = this.weight('weight').transpose();
+      const y = this.hasBias ? matmulBias(flat, w, this.weight('bias')) : matmul(flat, w);
       return x.rank === 2 ? y : y.reshape([...x.shape.slice(0, -1), this.outFeatures]);
     });
   }

@@ -1,4 +1,4 @@
-import { lstmSequence, matmul, scope, ShapeError, stack, type Tensor, zeros } from '@nibble/core';
+import { lstmSequence, matmul, matmulBias, scope, ShapeError, stack, type Tensor, zeros } from '@nibble/core';
 import { Dropout } from './dropout.ts';
 import { checkProbability, checkSize, Initializer, type LayerOptions } from './init.ts';
 import { Module } from './module.ts';
@@ -102,8 +102,9 @@ export class LSTM extends Module {
       for (let l = 0; l < L; l++) {
         const inSize = l === 0 ? this.inputSize : H;
         // Hoisted input projection: one [T·B, F] × [F, 4H] product for all steps.
-        let projected = matmul(seq.reshape([T * B, inSize]), this.weight(`weightIh${l}`).transpose());
-        if (this.hasBias) projected = projected.add(this.weight(`biasIh${l}`).add(this.weight(`biasHh${l}`)));
+        const flat = seq.reshape([T * B, inSize]);
+        const wih = this.weight(`weightIh${l}`).transpose();
+        const projected = this.hasBias ? matmulBias(flat, wih, this.weight(`biasIh${l}`).add(this.weight(`biasHh${l}`))) : matmul(flat, wih);
         const h0 = state ? state.h.slice([l], [1]).squeeze(0) : zeros([B, H], { runtime: x.runtime, backend: x.backend.name });
         const c0 = state ? state.c.slice([l], [1]).squeeze(0) : zeros([B, H], { runtime: x.runtime, backend: x.backend.name });
         // One fused op for the whole layer over time (the backend's lstmSequence kernel, or core's lowering):

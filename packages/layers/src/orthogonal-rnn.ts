@@ -1,4 +1,4 @@
-import { hostRandom, matmul, scope, ShapeError, type Tensor, ValueError, zeros } from '@nibble/core';
+import { hostRandom, matmulBias, scope, ShapeError, type Tensor, ValueError, zeros } from '@nibble/core';
 import { type BjorckOptions, bjorck } from './bjorck.ts';
 import { bjorckHost, mat, scale } from './host-linalg.ts';
 import { checkSize, Initializer, type LayerOptions } from './init.ts';
@@ -124,7 +124,7 @@ export class OrthogonalRNN extends Module {
     return scope(() => {
       const seq = this.batchFirst ? x.transpose(0, 1) : x;
       // Hoisted input projection: U x_t + b for every step in one product.
-      const u = matmul(seq.reshape([T * B, this.inputSize]), this.weight('inputWeight').transpose()).add(this.weight('inputBias'));
+      const u = matmulBias(seq.reshape([T * B, this.inputSize]), this.weight('inputWeight').transpose(), this.weight('inputBias'));
       const params = [this.recurrentMatrix()];
       if (this.activation === 'modrelu') params.push(this.weight('activationBias'));
       const start = h0 ?? zeros([B, n], { runtime: x.runtime, backend: x.backend.name });
