@@ -131,6 +131,21 @@ describe('native reductions, copies and pads on large tensors', () => {
     );
   });
 
+  it('the sum of a whole tensor adds element i into float64 lane i mod 8 on both backends (bit for bit)', () => {
+    // lane order made visible: in one chain 2^60 + 1 + … + 1 − 2^60 is 0 (each 1 is lost against 2^60); over 8
+    // lanes the seven 1s sit in lanes 1–7 and 2^60 − 2^60 meets in lane 0, so the sum is 7
+    const x = new Float32Array(72);
+    x[0] = 2 ** 60;
+    x.fill(1, 1, 8);
+    x[8] = -(2 ** 60);
+    for (const rt of [ts, nat]) expect(tensor(x, { runtime: rt, shape: [8, 9] }).sum().dataSync()[0]).toBe(7);
+    for (const n of [64, 65, 71, 72, 100, 1000, 131072 + 3]) {
+      const v = data(n, n, false);
+      const [want, got] = [ts, nat].map((rt) => tensor(v, { runtime: rt }).sum().dataSync() as Float32Array);
+      same(got!, want!);
+    }
+  });
+
   it('max over rows of zeros of both signs, negatives and NaN matches bit for bit (the first ±0 wins a zero maximum)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 64 * 40, maxLength: 64 * 40 }), (picks) => {
