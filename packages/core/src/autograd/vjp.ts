@@ -51,6 +51,15 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
   });
 }
 
+/** Gradients of a·b (inputs 0 and 1 of a matmul or matmulBias) for the output gradient g. */
+function matmulGrads(ctx: { readonly inputs: readonly Tensor[]; readonly needsGrad?: readonly boolean[] }, g: Tensor): (Tensor | null)[] {
+  const [a, b] = ctx.inputs;
+  return withTemps((t) => [
+    wants(ctx, 0) ? unbroadcast(t(matmul(g, t(transpose(b!)))), a!.shape) : null,
+    wants(ctx, 1) ? unbroadcast(t(matmul(t(transpose(a!)), g)), b!.shape) : null,
+  ]);
+}
+
 const none = (): readonly null[] => [null];
 const noGradient = (ctx: { inputs: readonly Tensor[] }): readonly null[] => ctx.inputs.map(() => null);
 
@@ -146,21 +155,9 @@ export const vjpRules: VjpTable = {
       return slice(g, begin, x.shape);
     });
   },
-  matmul: (ctx, g) => {
-    const [a, b] = ctx.inputs;
-    return withTemps((t) => [
-      wants(ctx, 0) ? unbroadcast(t(matmul(g, t(transpose(b!)))), a!.shape) : null,
-      wants(ctx, 1) ? unbroadcast(t(matmul(t(transpose(a!)), g)), b!.shape) : null,
-    ]);
-  },
-  matmulBias: (ctx, g) => {
-    const [a, b, bias] = ctx.inputs;
-    return withTemps((t) => [
-      wants(ctx, 0) ? unbroadcast(t(matmul(g, t(transpose(b!)))), a!.shape) : null,
-      wants(ctx, 1) ? unbroadcast(t(matmul(t(transpose(a!)), g)), b!.shape) : null,
-      wants(ctx, 2) ? unbroadcast(g, bias!.shape) : null,
-    ]);
-  },
+  matmul: (ctx, g) => matmulGrads(ctx, g),
+  // the product's gradients, and the bias's: g summed over every row
+  matmulBias: (ctx, g) => [...matmulGrads(ctx, g), wants(ctx, 2) ? unbroadcast(g, ctx.inputs[2]!.shape) : null],
   gather: ({ inputs: [x, idx], params }, g) => {
     if (x!.dtype !== 'float32') return [null, null];
     return [scatterAdd(idx!, g, x!.shape, params.axis), null];

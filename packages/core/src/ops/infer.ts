@@ -30,6 +30,17 @@ function arity(op: string, inputs: readonly Tensor[], n: number): void {
   if (inputs.length !== n) throw new ValueError(`${op}: got ${inputs.length} inputs; expected ${n}`);
 }
 
+/** The output of a batched product a[..., M, K] · b[..., K, N] (matmul and matmulBias), errors named after `op`. */
+function productOutput(op: string, a: Tensor, b: Tensor): OutputSpec {
+  if (a.rank < 2 || b.rank < 2) throw new ShapeError(`${op}: got shapes ${fmt(a.shape)} x ${fmt(b.shape)}; expected rank ≥ 2 on both`);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new DTypeError(`${op}: got dtypes ${a.dtype} x ${b.dtype}; expected float32`);
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const [k2, n] = b.shape.slice(-2) as [number, number];
+  if (k !== k2) throw new ShapeError(`${op}: inner dimensions differ: ${fmt(a.shape)} x ${fmt(b.shape)} (${k} ≠ ${k2})`);
+  const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return { shape: [...batch, m, n], dtype: 'float32' };
+}
+
 /** Output shapes and dtypes of a kernel call; throws before anything is allocated when the call is invalid. */
 export function inferOutputs<O extends KernelOp>(op: O, inputs: readonly Tensor[], p: KernelParams[O]): OutputSpec[] {
   const params = p as KernelParams[KernelOp] & Record<string, unknown>;
@@ -100,30 +111,16 @@ export function inferOutputs<O extends KernelOp>(op: O, inputs: readonly Tensor[
     }
     case 'matmul': {
       arity(op, inputs, 2);
-      const [a, b] = inputs as [Tensor, Tensor];
-      if (a.rank < 2 || b.rank < 2) throw new ShapeError(`matmul: got shapes ${fmt(a.shape)} x ${fmt(b.shape)}; expected rank ≥ 2 on both`);
-      if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new DTypeError(`matmul: got dtypes ${a.dtype} x ${b.dtype}; expected float32`);
-      const [m, k] = a.shape.slice(-2) as [number, number];
-      const [k2, n] = b.shape.slice(-2) as [number, number];
-      if (k !== k2) throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)} x ${fmt(b.shape)} (${k} ≠ ${k2})`);
-      const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
-      return [{ shape: [...batch, m, n], dtype: 'float32' }];
+      return [productOutput(op, inputs[0]!, inputs[1]!)];
     }
     case 'matmulBias': {
       arity(op, inputs, 3);
-      const bias = inputs[2]!;
-      let out: OutputSpec | undefined;
-      try {
-        [out] = inferOutputs('matmul', inputs.slice(0, 2), {});
-      } catch (e) {
-        if (e instanceof ShapeError) throw new ShapeError(e.message.replace(/^matmul:/, 'matmulBias:'));
-        if (e instanceof DTypeError) throw new DTypeError(e.message.replace(/^matmul:/, 'matmulBias:'));
-        throw e;
-      }
-      const n = out!.shape[out!.shape.length - 1]!;
+      const [a, b, bias] = inputs as [Tensor, Tensor, Tensor];
+      const out = productOutput(op, a, b);
+      const n = out.shape[out.shape.length - 1]!;
       if (bias.dtype !== 'float32') throw new DTypeError(`matmulBias: bias has dtype ${bias.dtype}; expected float32`);
-      if (bias.rank !== 1 || bias.shape[0] !== n) throw new ShapeError(`matmulBias: bias has shape ${fmt(bias.shape)}; expected [${n}] (the columns of ${fmt(inputs[0]!.shape)} x ${fmt(inputs[1]!.shape)})`);
-      return [out!];
+      if (bias.rank !== 1 || bias.shape[0] !== n) throw new ShapeError(`matmulBias: bias has shape ${fmt(bias.shape)}; expected [${n}] (the columns of ${fmt(a.shape)} x ${fmt(b.shape)})`);
+      return [out];
     }
     case 'gather': {
       arity(op, inputs, 2);
