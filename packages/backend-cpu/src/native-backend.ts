@@ -106,12 +106,7 @@ export class NativeCpuBackend extends CpuBackend {
     const aBatch = batchOf(a, batchShape);
     const bBatch = batchOf(b, batchShape);
     if (m * n === 0) return true;
-    const bias = biasView === undefined ? undefined : this.denseF32(biasView);
-    if (k === 0) {
-      if (bias === undefined) out.fill(0);
-      else for (let r = 0; r < out.length; r += n) out.set(bias, r);
-      return true;
-    }
+    const bias = biasView === undefined ? undefined : this.denseF32(biasView); // K = 0: the kernel writes zeros or the bias
     // All batch axes go to the kernel in one call, so its threads split every product (attention heads included).
     const batch = mergeAxes(batchShape, aBatch, bBatch);
     if (batch.dims.length > MAX_GEMM_BATCH_AXES) return false;
