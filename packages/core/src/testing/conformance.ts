@@ -507,6 +507,139 @@ export function describeBackendConformance(factory: BackendFactory, options: Bac
       );
     });
 
+    /** Uniform float32 values in [lo, hi) from a seed (xorshift), for cases whose inputs are not views. */
+    function seeded(seed: number): (lo: number, hi: number) => number {
+      let s = (seed | 0) || 1;
+      return (lo, hi) => {
+        s ^= s << 13;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        return Math.fround(lo + ((s >>> 0) / 2 ** 32) * (hi - lo));
+      };
+    }
+    // float32 summation of k terms: each output within 2·(k + 8)·2⁻²⁴ of Σ|terms| (and never tighter than `acc`)
+    const sumTolerance = (k: number): Tolerance => ({ rtol: Math.max(acc, 2 * (k + 8) * 2 ** -24), atol: 1e-30 });
+
+    it('packedMatmul: 1-, 2-, 4- and 8-bit codes (signed, or unsigned with zero-points; per row or per group of 32) against float64', async () => {
+      const arbCase = fc.record({
+        m: fc.integer({ min: 1, max: 4 }),
+        n: fc.integer({ min: 1, max: 6 }),
+        k: fc.constantFrom(3, 32, 64, 96, 128, 256),
+        bits: fc.constantFrom(1, 2, 4, 8),
+        grouped: fc.boolean(),
+        signed: fc.boolean(),
+        seed: fc.integer(),
+      });
+      await fc.assert(
+        fc.asyncProperty(arbCase, async ({ m, n, k, bits, grouped, signed, seed }) => {
+          const next = seeded(seed);
+          const groupSize = grouped && k % 32 === 0 ? 32 : k;
+          const groups = k / groupSize;
+          const levels = 2 ** bits;
+          const per = 8 / bits;
+          const bytesPerRow = Math.ceil(k / per);
+          const raw = Array.from({ length: n * k }, () => Math.floor(next(0, 1) * levels) % levels);
+          const value = (r: number, p: number) => (signed && raw[r * k + p]! >= levels / 2 ? raw[r * k + p]! - levels : raw[r * k + p]!);
+          // little-endian along K, low bits first: code p of a row is field p mod per of byte ⌊p / per⌋
+          const packed = new Uint8Array(n * bytesPerRow);
+          for (let r = 0; r < n; r++) for (let p = 0; p < k; p++) packed[r * bytesPerRow + Math.floor(p / per)]! |= raw[r * k + p]! << (bits * (p % per));
+          const scales = Array.from({ length: n * groups }, () => next(0.01, 0.1));
+          const zeros = signed ? undefined : Array.from({ length: n * groups }, () => Math.floor(next(0, 1) * levels) % levels);
+          const xs = Array.from({ length: m * k }, () => next(-1, 1));
+          const { out, scale } = ref.intRowsMatmulRef(xs, m, value, n, k, groupSize, scales, zeros);
+          const x = ops.tensor(xs, { runtime: rt, shape: [m, k] });
+          const codes = ops.tensor(packed, { runtime: rt, shape: [n, bytesPerRow] });
+          const tables = ops.tensor(scales, { runtime: rt, shape: [n, groups] });
+          const zp = zeros === undefined ? undefined : ops.tensor(zeros, { runtime: rt, shape: [n, groups] });
+          try {
+            const weights = { kind: 'int', bits, shape: [n, k], groupSize, signed } as const;
+            await check(() => ops.packedMatmul(x, codes, tables, weights, zp), out, sumTolerance(k), scale);
+          } finally {
+            [x, codes, tables, zp].forEach((t) => t?.dispose());
+          }
+        }),
+        { numRuns: 2 * numRuns },
+      );
+    });
+
+    it('packedMatmul: product-quantized weights (codebook × uint8 codes) against float64', async () => {
+      const arbCase = fc.record({
+        m: fc.integer({ min: 1, max: 4 }),
+        n: fc.integer({ min: 1, max: 6 }),
+        blockSize: fc.constantFrom(1, 2, 4),
+        blocks: fc.integer({ min: 1, max: 8 }),
+        centroids: fc.integer({ min: 1, max: 16 }),
+        seed: fc.integer(),
+      });
+      await fc.assert(
+        fc.asyncProperty(arbCase, async ({ m, n, blockSize, blocks, centroids, seed }) => {
+          const next = seeded(seed);
+          const k = blockSize * blocks;
+          const book = Array.from({ length: centroids * blockSize }, () => next(-1, 1));
+          const picks = Uint8Array.from({ length: n * blocks }, () => Math.floor(next(0, 1) * centroids) % centroids);
+          const xs = Array.from({ length: m * k }, () => next(-1, 1));
+          const w: ref.HostTensor = ref.build([k, n], ([p, r]) => book[picks[r! * blocks + Math.floor(p! / blockSize)]! * blockSize + (p! % blockSize)]!);
+          const xh: ref.HostTensor = { shape: [m, k], data: Float64Array.from(xs) };
+          const expected = ref.matmulRef(xh, w).data;
+          const scale = ref.matmulRef(ref.map([xh], Math.abs), ref.map([w], Math.abs)).data;
+          const x = ops.tensor(xs, { runtime: rt, shape: [m, k] });
+          const codes = ops.tensor(picks, { runtime: rt, shape: [n, blocks] });
+          const codebook = ops.tensor(book, { runtime: rt, shape: [centroids, blockSize] });
+          try {
+            const weights = { kind: 'pq', shape: [n, k], blockSize, centroids } as const;
+            await check(() => ops.packedMatmul(x, codes, codebook, weights), expected, sumTolerance(k), scale);
+          } finally {
+            [x, codes, codebook].forEach((t) => t.dispose());
+          }
+        }),
+        { numRuns },
+      );
+    });
+
+    it('lstmSequence and its gradient (backpropagation through time) against float64 and its central differences', async () => {
+      const arbCase = fc.record({
+        b: fc.integer({ min: 1, max: 3 }),
+        steps: fc.integer({ min: 1, max: 4 }),
+        hidden: fc.integer({ min: 1, max: 5 }),
+        seed: fc.integer(),
+      });
+      await fc.assert(
+        fc.asyncProperty(arbCase, async ({ b, steps, hidden, seed }) => {
+          const next = seeded(seed);
+          const h4 = 4 * hidden;
+          const host = {
+            xp: Array.from({ length: b * steps * h4 }, () => next(-2, 2)),
+            wh: Array.from({ length: hidden * h4 }, () => next(-0.8, 0.8)),
+            h0: Array.from({ length: b * hidden }, () => next(-1, 1)),
+            c0: Array.from({ length: b * hidden }, () => next(-1, 1)),
+          };
+          const weight = Array.from({ length: b * steps * 2 * hidden }, () => next(-1, 1));
+          const shapes = { xp: [b, steps, h4], wh: [hidden, h4], h0: [b, hidden], c0: [b, hidden] };
+          const names = ['xp', 'wh', 'h0', 'c0'] as const;
+          const loss64 = (which: (typeof names)[number], v: Float64Array): number => {
+            const args = { ...host, [which]: v };
+            const y = ref.lstmSequenceRef(args.xp, args.wh, args.h0, args.c0, b, steps, hidden);
+            return y.reduce((a, yv, i) => a + yv * weight[i]!, 0);
+          };
+          const ts = names.map((nm) => ops.tensor(host[nm], { runtime: rt, shape: shapes[nm] }));
+          const wt = ops.tensor(weight, { runtime: rt, shape: [b, steps, 2, hidden] });
+          try {
+            const [xp, wh, h0, c0] = ts as [Tensor, Tensor, Tensor, Tensor];
+            await check(() => ops.lstmSequence(xp, wh, h0, c0), ref.lstmSequenceRef(host.xp, host.wh, host.h0, host.c0, b, steps, hidden), { rtol: 8 * trans.rtol, atol: 8 * trans.atol });
+            const { value, grads } = valueAndGrad((...a: Tensor[]) => ops.lstmSequence(a[0]!, a[1]!, a[2]!, a[3]!).mul(wt).sum())(xp, wh, h0, c0);
+            value.dispose();
+            for (const [i, nm] of names.entries()) {
+              const expected = ref.centralDifferences((v) => loss64(nm, v), host[nm]);
+              await check(() => grads[i]!, expected, { rtol: 1e-4, atol: 2e-5 });
+            }
+          } finally {
+            [...ts, wt].forEach((t) => t.dispose());
+          }
+        }),
+        { numRuns },
+      );
+    });
+
     it('read and readSync return arrays the caller owns (not the buffer, not memory the backend reuses)', async () => {
       const backend = rt.backend();
       const id = backend.alloc('float32', 3);

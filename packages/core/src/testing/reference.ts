@@ -225,3 +225,72 @@ export function layerNormRef(x: HostTensor, gamma: readonly number[], beta: read
   }
   return { out: { shape: [...x.shape], data: out }, scale };
 }
+
+const sigmoid64 = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/**
+ * A whole LSTM layer in float64 (gates i, f, g, o): z = xProj[:, t] + h·Wh, c ← σ(z_f)·c + σ(z_i)·tanh(z_g),
+ * h ← σ(z_o)·tanh(c). Inputs are row-major xProj [B, T, 4H], wh [H, 4H], h0 and c0 [B, H]; returns Y [B, T, 2, H]
+ * with h_t at Y[:, t, 0] and c_t at Y[:, t, 1].
+ */
+export function lstmSequenceRef(xp: ArrayLike<number>, wh: ArrayLike<number>, h0: ArrayLike<number>, c0: ArrayLike<number>, b: number, steps: number, hidden: number): Float64Array {
+  const h4 = 4 * hidden;
+  const y = new Float64Array(b * steps * 2 * hidden);
+  for (let r = 0; r < b; r++) {
+    let h = Array.from({ length: hidden }, (_, j) => h0[r * hidden + j]!);
+    const c = Array.from({ length: hidden }, (_, j) => c0[r * hidden + j]!);
+    for (let s = 0; s < steps; s++) {
+      const z = Array.from({ length: h4 }, (_, q) => {
+        let v = xp[(r * steps + s) * h4 + q]!;
+        for (let p = 0; p < hidden; p++) v += h[p]! * wh[p * h4 + q]!;
+        return v;
+      });
+      const next = new Array<number>(hidden);
+      for (let j = 0; j < hidden; j++) {
+        c[j] = sigmoid64(z[hidden + j]!) * c[j]! + sigmoid64(z[j]!) * Math.tanh(z[2 * hidden + j]!);
+        next[j] = sigmoid64(z[3 * hidden + j]!) * Math.tanh(c[j]!);
+        y[((r * steps + s) * 2 + 0) * hidden + j] = next[j]!;
+        y[((r * steps + s) * 2 + 1) * hidden + j] = c[j]!;
+      }
+      h = next;
+    }
+  }
+  return y;
+}
+
+/** Central differences (step `eps`) of a float64 function of one flat input: the gradient of f at x. */
+export function centralDifferences(f: (x: Float64Array) => number, x: ArrayLike<number>, eps = 1e-6): Float64Array {
+  const at = Float64Array.from(x);
+  return Float64Array.from(at, (v, i) => {
+    at[i] = v + eps;
+    const up = f(at);
+    at[i] = v - eps;
+    const down = f(at);
+    at[i] = v;
+    return (up - down) / (2 * eps);
+  });
+}
+
+/**
+ * `y = x·Wᵀ` in float64 for integer codes: W[r, p] = (code[r, p] − z[r, g])·s[r, g] with g = ⌊p / groupSize⌋, and the
+ * error scale Σ|x|·(|code| + |z|)·s of a float32 kernel that applies the zero-point separately.
+ */
+export function intRowsMatmulRef(x: ArrayLike<number>, m: number, code: (r: number, p: number) => number, n: number, k: number, groupSize: number, s: ArrayLike<number>, z?: ArrayLike<number>): { out: Float64Array; scale: Float64Array } {
+  const groups = k / groupSize;
+  const out = new Float64Array(m * n);
+  const scale = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let r = 0; r < n; r++) {
+      let acc = 0;
+      let mag = 0;
+      for (let p = 0; p < k; p++) {
+        const g = r * groups + Math.floor(p / groupSize);
+        const zero = z?.[g] ?? 0;
+        acc += x[i * k + p]! * (code(r, p) - zero) * s[g]!;
+        mag += Math.abs(x[i * k + p]!) * (Math.abs(code(r, p)) + Math.abs(zero)) * s[g]!;
+      }
+      out[i * n + r] = acc;
+      scale[i * n + r] = mag;
+    }
+  return { out, scale };
+}
