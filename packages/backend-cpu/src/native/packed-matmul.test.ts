@@ -44,6 +44,17 @@ function checkAgainstReference(x: Float32Array, m: number, w: QuantizedRows, cod
     }
 }
 
+/** Random int4 weights (codes, scales, optional zero-points) and activations for the K % 128 kernel's tests. */
+function randomInt4Case(next: () => number, m: number, n: number, k: number, groupSize: number | undefined, withZero: boolean, signed: boolean) {
+  const params = groupSize === undefined ? n : n * Math.ceil(k / groupSize);
+  const scale = Float32Array.from({ length: params }, () => Math.fround(0.001 + next() * 0.1));
+  const zeroPoint = withZero ? Float32Array.from({ length: params }, () => Math.floor(next() * 16)) : undefined;
+  const x = Float32Array.from({ length: m * k }, () => next() * 2 - 1);
+  const shape = { outFeatures: n, inFeatures: k, scale, ...(zeroPoint === undefined ? {} : { zeroPoint }), ...(groupSize === undefined ? {} : { groupSize }) };
+  const c4 = Array.from({ length: n * k }, () => Math.floor(next() * 16) - (signed ? 8 : 0));
+  return { x, shape, c4 };
+}
+
 const cases = fc.record({
   m: fc.integer({ min: 1, max: 6 }),
   n: fc.integer({ min: 1, max: 40 }),
@@ -133,13 +144,7 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native pack
       setNativeIsa(isa);
       fc.assert(
         fc.property(wide, ({ m, n, k, groupSize, withZero, signed, seed }) => {
-          const next = rng(seed);
-          const params = groupSize === undefined ? n : n * Math.ceil(k / groupSize);
-          const scale = Float32Array.from({ length: params }, () => Math.fround(0.001 + next() * 0.1));
-          const zeroPoint = withZero ? Float32Array.from({ length: params }, () => Math.floor(next() * 16)) : undefined;
-          const x = Float32Array.from({ length: m * k }, () => next() * 2 - 1);
-          const shape = { outFeatures: n, inFeatures: k, scale, ...(zeroPoint === undefined ? {} : { zeroPoint }), ...(groupSize === undefined ? {} : { groupSize }) };
-          const c4 = Array.from({ length: n * k }, () => Math.floor(next() * 16) - (signed ? 8 : 0));
+          const { x, shape, c4 } = randomInt4Case(rng(seed), m, n, k, groupSize, withZero, signed);
           checkAgainstReference(x, m, shape, (r, p) => c4[r * k + p] ?? NaN, int4Matmul(x, m, { ...shape, codes: packInt4(c4, n, k, signed), signed }));
         }),
         { numRuns: 40 },
@@ -164,13 +169,7 @@ describe.skipIf(!native.ok && process.env['NIBBLE_NATIVE'] === '0')('native pack
       setNativeIsa(isa);
       fc.assert(
         fc.property(placed, ({ n, k, groupSize, withZero, signed, offset, seed }) => {
-          const next = rng(seed);
-          const params = groupSize === undefined ? n : n * Math.ceil(k / groupSize);
-          const scale = Float32Array.from({ length: params }, () => Math.fround(0.001 + next() * 0.1));
-          const zeroPoint = withZero ? Float32Array.from({ length: params }, () => Math.floor(next() * 16)) : undefined;
-          const x = Float32Array.from({ length: 2 * k }, () => next() * 2 - 1);
-          const shape = { outFeatures: n, inFeatures: k, scale, ...(zeroPoint === undefined ? {} : { zeroPoint }), ...(groupSize === undefined ? {} : { groupSize }) };
-          const c4 = Array.from({ length: n * k }, () => Math.floor(next() * 16) - (signed ? 8 : 0));
+          const { x, shape, c4 } = randomInt4Case(rng(seed), 2, n, k, groupSize, withZero, signed);
           const codes = packInt4(c4, n, k, signed);
           // the codes surrounded by bytes that would change the result if the kernel read them as codes
           const host = new Uint8Array(codes.length + 128).fill(0x77);
