@@ -411,17 +411,9 @@ void sgemm_batched(const GemmBatch& batch, long m, long n, long k, StridedMatrix
 
 void copy_rowmajor(StridedMatrix b, long k, long n, float* dst) {
   if (b.row == 1 && b.col != 1) {
-    // Stored transposed: 16×16 tiles, so that reads and writes each stay within 16 cache lines. Row by row, the
-    // reads strode 4·col bytes (2 KiB for a 512×128 weight) and the copy took 0.14 ms instead of 0.02.
-    constexpr long kTile = 16;
-    for (long p0 = 0; p0 < k; p0 += kTile)
-      for (long j0 = 0; j0 < n; j0 += kTile) {
-        const long p1 = std::min(k, p0 + kTile), j1 = std::min(n, j0 + kTile);
-        for (long j = j0; j < j1; ++j) {
-          const float* s = b.data + j * b.col;
-          for (long p = p0; p < p1; ++p) dst[p * n + j] = s[p];
-        }
-      }
+    // Stored transposed, copied in tiles: row by row, the reads strode 4·col bytes (2 KiB for a 512×128 weight)
+    // and the copy took 0.14 ms instead of 0.02.
+    active_kernels().transpose_copy(k, n, b.data, b.col, dst, n);
     return;
   }
   for (long p = 0; p < k; ++p)
