@@ -31,8 +31,7 @@ function busyJiffies(): { busy: number; total: number } {
  */
 async function measure(fn: () => unknown, reps: number, warmup = 2, between?: () => void): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
-  const before = busyJiffies();
-  const cpuBefore = process.cpuUsage();
+  const others = otherCpuMeter();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     between?.();
@@ -40,12 +39,24 @@ async function measure(fn: () => unknown, reps: number, warmup = 2, between?: ()
     await fn();
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
-  const after = busyJiffies();
-  const cpu = process.cpuUsage(cpuBefore);
-  const ours = (cpu.user + cpu.system) / 1e4; // µs → jiffies (100 Hz)
-  const otherCpu = Math.max(0, (after.busy - before.busy - ours) / Math.max(1, after.total - before.total));
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)] ?? NaN, min: times[0] ?? NaN, max: times[times.length - 1] ?? NaN, otherCpu };
+  return summarize(times, others());
+}
+
+/** Starts measuring other processes' CPU use; the returned function gives their share of the machine since. */
+function otherCpuMeter(): () => number {
+  const before = busyJiffies();
+  const cpuBefore = process.cpuUsage();
+  return () => {
+    const after = busyJiffies();
+    const cpu = process.cpuUsage(cpuBefore);
+    const ours = (cpu.user + cpu.system) / 1e4; // µs → jiffies (100 Hz)
+    return Math.max(0, (after.busy - before.busy - ours) / Math.max(1, after.total - before.total));
+  };
+}
+
+function summarize(times: number[], otherCpu: number): Timing {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)] ?? NaN, min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN, otherCpu };
 }
 
 /**
@@ -64,22 +75,14 @@ async function interleaved(contenders: Record<string, () => unknown>, rounds: nu
     return typeof r === 'number' ? r : wall;
   };
   for (const n of names) for (let i = 0; i < 2; i++) await contenders[n]!();
-  const before = busyJiffies();
-  const cpuBefore = process.cpuUsage();
+  const others = otherCpuMeter();
   for (let r = 0; r < rounds; r++)
     for (const n of names) {
       await new Promise((done) => setTimeout(done, 20));
       for (let i = 0; i < perRound; i++) times.get(n)!.push(await timeOf(contenders[n]!));
     }
-  const after = busyJiffies();
-  const cpu = process.cpuUsage(cpuBefore);
-  const otherCpu = Math.max(0, (after.busy - before.busy - (cpu.user + cpu.system) / 1e4) / Math.max(1, after.total - before.total));
-  const out: Record<string, Timing> = {};
-  for (const [n, ts] of times) {
-    ts.sort((a, b) => a - b);
-    out[n] = { median: ts[Math.floor(ts.length / 2)] ?? NaN, min: ts[0] ?? NaN, max: ts[ts.length - 1] ?? NaN, otherCpu };
-  }
-  return out;
+  const otherCpu = others();
+  return Object.fromEntries([...times].map(([n, ts]) => [n, summarize(ts, otherCpu)]));
 }
 
 const rows: { name: string; value: string; note: string }[] = [];

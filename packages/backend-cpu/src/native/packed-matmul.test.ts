@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { reference as ref } from '@nibble/core/testing';
 
 import { loadNative } from './loader.js';
 import { packInt4, unpackInt4 } from './pack-int4.js';
@@ -24,24 +25,13 @@ function rng(seed: number): () => number {
  */
 function checkAgainstReference(x: Float32Array, m: number, w: QuantizedRows, code: (r: number, k: number) => number, y: Float32Array): void {
   const { outFeatures: n, inFeatures: k } = w;
-  const gpr = w.groupSize === undefined ? 1 : Math.ceil(k / w.groupSize);
-  for (let i = 0; i < m; i++)
-    for (let r = 0; r < n; r++) {
-      let exact = 0;
-      let magnitude = 0;
-      for (let p = 0; p < k; p++) {
-        const idx = w.groupSize === undefined ? r : r * gpr + Math.floor(p / w.groupSize);
-        const s = w.scale[idx] ?? NaN;
-        const z = w.zeroPoint?.[idx] ?? 0;
-        const xv = x[i * k + p] ?? NaN;
-        exact += xv * (code(r, p) - z) * s;
-        magnitude += Math.abs(xv) * (Math.abs(code(r, p)) + Math.abs(z)) * s;
-      }
-      const got = y[i * n + r] ?? NaN;
-      // k terms plus a few roundings for the group scale, the lane combination and the final sum
-      const bound = 2 * (k + 8) * 2 ** -24 * magnitude + 1e-30;
-      if (!(Math.abs(got - exact) <= bound)) throw new Error(`y[${i},${r}] = ${got}, reference ${exact}, bound ${bound}`);
-    }
+  const { out, scale } = ref.intRowsMatmulRef(x, m, code, n, k, w.groupSize ?? k, w.scale, w.zeroPoint);
+  out.forEach((exact, i) => {
+    const got = y[i] ?? NaN;
+    // k terms plus a few roundings for the group scale, the lane combination and the final sum
+    const bound = 2 * (k + 8) * 2 ** -24 * scale[i]! + 1e-30;
+    if (!(Math.abs(got - exact) <= bound)) throw new Error(`y[${Math.floor(i / n)},${i % n}] = ${got}, reference ${exact}, bound ${bound}`);
+  });
 }
 
 /** Random int4 weights (codes, scales, optional zero-points) and activations for the K % 128 kernel's tests. */

@@ -272,11 +272,12 @@ export function centralDifferences(f: (x: Float64Array) => number, x: ArrayLike<
 }
 
 /**
- * `y = x·Wᵀ` in float64 for integer codes: W[r, p] = (code[r, p] − z[r, g])·s[r, g] with g = ⌊p / groupSize⌋, and the
- * error scale Σ|x|·(|code| + |z|)·s of a float32 kernel that applies the zero-point separately.
+ * `y = x·Wᵀ` in float64 for integer codes: W[r, p] = (code[r, p] − z[r, g])·s[r, g] with g = ⌊p / groupSize⌋ (⌈k /
+ * groupSize⌉ groups per row, the last one possibly short), and the error scale Σ|x|·(|code| + |z|)·s of a float32
+ * kernel that applies the zero-point separately.
  */
 export function intRowsMatmulRef(x: ArrayLike<number>, m: number, code: (r: number, p: number) => number, n: number, k: number, groupSize: number, s: ArrayLike<number>, z?: ArrayLike<number>): { out: Float64Array; scale: Float64Array } {
-  const groups = k / groupSize;
+  const groups = Math.ceil(k / groupSize);
   const out = new Float64Array(m * n);
   const scale = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
