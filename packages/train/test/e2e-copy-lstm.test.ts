@@ -7,8 +7,8 @@ import { evaluate, fit } from '../src/index.ts';
 import { copyBatch, copyTrainingBatches } from './fixtures/copy-data.ts';
 import { CopyLstm, sequenceAccuracy, sequenceLoss } from './fixtures/sequence-models.ts';
 
-// The native CPU kernels (C++ LSTM sequence kernels): the full task needs ~4000 Adam steps, minutes on the
-// TypeScript kernels but ~1.5 min here. CI machines have g++, so the addon is built; say so loudly if it is not.
+// The native CPU kernels (C++ LSTM sequence kernels): the full task needs ~6000 Adam steps, many minutes on
+// the TypeScript kernels but ~1.5 min here. CI machines have g++, so the addon is built; say so loudly if it is not.
 if (!defaultRuntime.registered().includes('cpu')) defaultRuntime.register(cpuNative);
 
 // Issue 3 acceptance: an LSTM solves the copy task of spec §7.7 at T = 10 — 10 symbols from {1..8}, T − 1 blanks, the
@@ -16,7 +16,11 @@ if (!defaultRuntime.registered().includes('cpu')) defaultRuntime.register(cpuNat
 const GAP = 10;
 const HIDDEN = 128;
 const BATCH = 32;
-const STEPS = 4000;
+// 6000 steps, not 4000: which instruction set the native kernels use changes the rounding (1e-7 relative after one
+// step), and training amplifies it (5e-4 after 100 steps), so each ISA follows its own trajectory. At 4000 steps the
+// scalar kernels reached 1.7 % of the baseline (recall 0.988) but the AVX2 ones 10.5 % (recall 0.912, a fail on
+// Zen 3); at 6000 the AVX2 run reaches 2.5 % (recall 0.982).
+const STEPS = 6000;
 const FORGET_BIAS = 4;
 
 it('an LSTM solves the copy task at T = 10: held-out loss < 10 % of the memoryless baseline, recall > 95 %', async () => {
