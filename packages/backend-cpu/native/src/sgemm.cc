@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <array>
 #include <cstring>
+#include <unistd.h>
 
 #include "aligned_buffer.h"
 #include "kernels.h"
@@ -307,13 +308,25 @@ void gemm_direct(const Gemm& g, int worker) {
   g.kt.gemm_direct(g.m, g.n, g.k, g.a.data, g.a.row, g.a.col, b, ldb, g.c, g.ldc, g.accumulate, g.bias);
 }
 
-// Mid-size products whose B fits in a core's L2 (the projections of a transformer block, 1024×128·128×512, and its
-// weight gradients, 128×1024·1024×128) skip packing as well, with blocks of kDirectRows rows split over the pool:
-// here this measured 1.2–1.9× faster than packing both operands (97–100% of the FMA peak at K = 128..1024), while
-// products with a larger B stay packed (1024³: packing is faster).
-constexpr long kDirectThreadedMaxK = 2048, kDirectThreadedMaxN = 512, kDirectThreadedMaxB = 1L << 17, kDirectRows = 64;
+// Mid-size products whose B fits in half a core's L2 (the projections of a transformer block, 1024×128·128×512, and
+// its weight gradients, 128×1024·1024×128) skip packing as well, with blocks of kDirectRows rows split over the pool:
+// on Zen 5 (1 MiB L2) this measured 1.2–1.9× faster than packing both operands (97–100% of the FMA peak at K =
+// 128..1024), while products with a larger B stay packed (1024³: packing is faster). Each group of rows reads all of
+// B, so B must stay in L2: on Zen 3 (512 KiB) the 128×1024ᵀ·1024×128 gradient, whose B is 512 KiB, ran at 60–90
+// GFLOP/s direct and 90–145 packed on 2 threads.
+constexpr long kDirectThreadedMaxK = 2048, kDirectThreadedMaxN = 512, kDirectRows = 64;
+long direct_threaded_max_b() {
+  static const long floats = [] {
+    long l2 = 0;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    return l2 > 0 ? l2 / 2 / static_cast<long>(sizeof(float)) : 1L << 17;  // unknown: as for a 1 MiB L2
+  }();
+  return floats;
+}
 bool direct_threaded_fits(const Gemm& g) {
-  return g.k <= kDirectThreadedMaxK && g.n <= kDirectThreadedMaxN && g.k * g.n <= kDirectThreadedMaxB &&
+  return g.k <= kDirectThreadedMaxK && g.n <= kDirectThreadedMaxN && g.k * g.n <= direct_threaded_max_b() &&
          g.n >= g.kt.vector_floats && g.m >= 2 * kDirectRows;
 }
 
@@ -423,7 +436,7 @@ void copy_rowmajor(StridedMatrix b, long k, long n, float* dst) {
 bool direct_columns_fit(long m, long n, long k) {
   const KernelTable& kt = active_kernels();
   const long threads = ThreadPool::instance().threads();
-  return k <= kDirectThreadedMaxK && n >= 2L * kt.vector_floats * threads && k * n <= kDirectThreadedMaxB * threads &&
+  return k <= kDirectThreadedMaxK && n >= 2L * kt.vector_floats * threads && k * n <= direct_threaded_max_b() * threads &&
          m >= 8 && 2.0 * static_cast<double>(m) * n * k >= kParallelFlops / 4;
 }
 
