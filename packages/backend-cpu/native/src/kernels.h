@@ -65,6 +65,7 @@ struct KernelTable {
   // product followed by an add would round it).
   void (*gemm_direct)(long m, long n, long k, const float* a, long a_row, long a_col, const float* b, long ldb,
                       float* c, long ldc, int accumulate, const float* bias);
+  int direct_rows;  // gemm_direct's row block: callers splitting rows over threads use multiples of it
   // dst[p·ldd + j] = src[j·lds + p] for p < rows, j < cols: a transposed copy (src's rows become dst's columns).
   void (*transpose_copy)(long rows, long cols, const float* src, long lds, float* dst, long ldd);
 };
