@@ -316,8 +316,9 @@ void gemm_direct(const Gemm& g, int worker) {
 // GFLOP/s direct and 90–145 packed on 2 threads.
 constexpr long kDirectThreadedMaxK = 2048, kDirectThreadedMaxN = 512, kDirectRows = 64;
 // A task's rows: the multiple of the kernel's row block nearest kDirectRows (66 for blocks of 6), so that only the
-// product's last task ends in a short block (64-row tasks of 6-row blocks each ended in a 4-row block: 7% of the
-// LSTM h128 step on Zen 3 ran in direct_block<4>).
+// product's last task ends in a short block (64-row tasks of 6-row blocks each ended in a 4-row block; on Zen 3 7%
+// of the LSTM h128 step ran in direct_block<4>, partly from these tasks, partly from the per-thread batch rows of
+// lstm.cc's step products, 16 = 6 + 6 + 4). No speed change was measurable on that noisy host.
 long direct_task_rows(const KernelTable& kt) {
   const long block = kt.direct_rows;
   return block * ((kDirectRows + block / 2) / block);
